@@ -1,0 +1,17 @@
+"""Pattern data: folders of class sub-folders, the FingerCamera and Google CSV sources, a safe
+concurrent downloader, the upstream crop/scale/rotate recipe, and standardised prepared sets.
+
+The device-resident training data lives in :mod:`aifashion.data.resident` (imports torch; not
+re-exported here so that ``aifashion data`` stays light).
+"""
+from aifashion.data.folders import (
+    PatternFolder,
+    class_count_figure,
+    image_grid,
+    load_pattern_images,
+    resize_center_crop,
+    sample_grid_figure,
+    scan_pattern_folder,
+)
+
+__all__ = ["PatternFolder", "class_count_figure", "image_grid", "load_pattern_images", "resize_center_crop", "sample_grid_figure", "scan_pattern_folder"]
