@@ -21,7 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "generate": ("aifashion.generate", "cli_", "render a seamless pattern from a trained generator"),
     "segment": ("aifashion.segment", "cli_segment_", "write the garment mask of a photo"),
     "train-segmenter": ("aifashion.segment", "cli_train_", "train the cloth segmenter on CCP"),
-    "tryon": ("aifashion.compose", "cli_", "put a pattern on a garment photo"),
+    "tryon": ("aifashion.tryon", "cli_", "put a pattern on a garment photo"),
     "dashboard": ("aifashion.dashboard", "cli_", "serve the try-on dashboard with Voila"),
 }
 

@@ -5,29 +5,33 @@ the photo), multiplied by the garment's own light (its normalised luminance, or 
 shading map for drawn flats) so that folds and highlights stay visible, and blended in with a
 feathered mask. Pixels outside the garment mask are returned bit-exact.
 
-Everything is vectorised numpy and PIL (no per-pixel Python loop); work is confined to the
-bounding box of the garment, in bands of rows (``STRIP_PIXELS``) so that temporaries stay
-small whatever the photo size. Every blend mode is a per-pixel affine map of the pattern
-(``pattern * A + B``, A and B from the shading), evaluated on channel planes in 8.8 fixed point
-(uint16) for the body of the garment and in float32 on the feathered rim; with shading from the
-photo, A and B are 256-entry lookup tables indexed by the 8-bit luma. ``bench/compose.py``
-times it against the seed's per-pixel loop.
+Everything is vectorised numpy and PIL (no per-pixel Python loop), confined to the bounding
+box of the garment and worked in bands of rows (``STRIP_PIXELS``) so that temporaries stay in
+cache. Every blend mode is a per-pixel affine map of the pattern (``pattern * A + B``, A and
+B from the shading); the feathered blend with the photo folds into the same map, so the
+composite is ``(tile * A + B + photo * W) >> 8`` in 8.8 fixed point (uint16), with A, B, W
+per pixel (with shading from the photo: 64k-entry tables indexed by luma and alpha).
+
+Two ways to use it: :func:`try_on` does everything in one call; for interactive use
+(the dashboard re-applies patterns to one garment on every slider move) :func:`prepare_garment`
+does the pattern-independent part once and :func:`apply_pattern` the rest, keeping the per-pixel
+coefficients, bit-identical to :func:`try_on`. ``bench/compose.py`` times both against the
+seed's per-pixel loop.
 
 Public API: :func:`tile_pattern`, :func:`feather_mask`, :func:`shading_from_photo`,
-:func:`try_on` -> :class:`TryOn`, the ``BLEND_MODES`` registry, and the ``aifashion tryon``
-subcommand (:func:`cli_add_arguments`, :func:`cli_run`).
+:func:`try_on` -> :class:`TryOn`, :func:`prepare_garment` -> :class:`PreparedGarment`,
+:func:`apply_pattern`, the ``BLEND_MODES`` registry, :func:`as_mask`, :func:`resize_mask`.
+The ``aifashion tryon`` subcommand lives in :mod:`aifashion.tryon`.
 """
 from __future__ import annotations
 
-import argparse
 import math
-from pathlib import Path
 from typing import Callable, Union
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
-from aifashion.registry import Registry, UnknownNameError
+from aifashion.registry import Registry
 
 ImageLike = Union[Image.Image, np.ndarray]
 
@@ -120,7 +124,12 @@ def _bilinear_rgbx(pattern: np.ndarray, v0: np.ndarray, u0: np.ndarray, fv: np.n
     padded[..., :3] = np.pad(pattern, ((0, 1), (0, 1), (0, 0)), mode="wrap")
     flat = padded.view(np.uint32).reshape(-1)
     row = pw + 1
-    idx = v0 * np.int32(row) + u0
+    idx = np.multiply(v0, row, dtype=np.intp)  # intp once: take() would convert int32 every time
+    idx = idx + u0  # broadcast to (h, w)
+    texels = [flat.take(idx)]  # each texel read once, for both pairs of lanes
+    for offset in (1, row, row + 1):
+        idx += 1 if offset == 1 else row - 1 if offset == row else 1
+        texels.append(flat.take(idx))
     gu, gv = np.uint32(256) - fu, np.uint32(256) - fv
     half = np.uint32(0x00800080)
 
@@ -134,15 +143,9 @@ def _bilinear_rgbx(pattern: np.ndarray, v0: np.ndarray, u0: np.ndarray, fv: np.n
 
     out = None
     for shift in (0, 8):  # (R, B) lanes, then (G, X) lanes
-        def texel(offset: int) -> np.ndarray:
-            p = flat.take(idx + offset if offset else idx)
-            if shift:
-                p >>= np.uint32(shift)
-            p &= _LANES
-            return p
-
-        top = lerp(texel(0), texel(1), gu, fu)
-        bottom = lerp(texel(row), texel(row + 1), gu, fu)
+        t00, t01, t10, t11 = ((t >> np.uint32(shift)) & _LANES if shift else t & _LANES for t in texels)
+        top = lerp(t00, t01, gu, fu)
+        bottom = lerp(t10, t11, gu, fu)
         lanes = lerp(top, bottom, gv, fv)
         if shift:
             lanes <<= np.uint32(shift)
@@ -258,22 +261,29 @@ def _bbox(m: np.ndarray, pad: int = 0) -> tuple[int, int, int, int] | None:
 def feather_mask(mask: ImageLike, feather: float | None = None) -> np.ndarray:
     """Soften a garment mask's edge *inwards*: float32 (H, W) in [0, 1], in steps of 1/255.
 
-    ``alpha = min(mask, clip(2 * boxblur(mask, feather) - 1, 0, 1))``: on a straight edge alpha
-    ramps linearly from 0 at the boundary to 1 at ``feather`` pixels inside, and it is never
-    larger than the mask, so every pixel where the mask is 0 stays exactly 0 (the photo outside
-    the garment is untouched). Parts thinner than 2 ``feather`` stay semi-transparent.
+    ``alpha = min(mask, clip(2 * boxblur(mask, r) - 1, 0, 1))`` with a (2r + 1)-pixel square box,
+    ``r = round(feather)`` (at least 1): on a straight edge alpha ramps linearly from 0 at the
+    boundary to 1 at ``r`` pixels inside, and it is never larger than the mask, so every pixel
+    where the mask is 0 stays exactly 0 (the photo outside the garment is untouched). Parts
+    thinner than 2 r stay semi-transparent; the frame border counts as garment where the mask
+    touches it (the box is edge-clamped), so a garment cut by the photo's edge is not faded there.
     ``feather`` is in pixels; None picks :func:`default_feather`; 0 returns the mask as it is.
-    It is computed in 8 bits (PIL's C box blur), like the alpha channel it feeds.
+    It is computed in 8 bits, like the alpha channel it feeds.
     """
     if feather == 0:
         return as_mask(mask)
-    alpha8, _ = _feather8(_mask8(mask), feather)
+    m8 = _mask8(mask)
+    alpha8 = np.zeros(m8.shape, np.uint8)
+    a8, box = _feather8(m8, feather)
+    if box is not None:
+        alpha8[box[0]:box[1], box[2]:box[3]] = a8
     return alpha8 * np.float32(1 / 255)
 
 
-#: Pixels per strip: heavy per-pixel work runs on bands of rows this large, so temporaries stay
-#: in cache and are recycled by the allocator instead of being faulted in afresh for every call
-#: (on VMs such as Firecracker, first-touch page faults dominated whole-image temporaries).
+#: Pixels per band of rows: per-pixel work (mask conversion, blend coefficients, the composite)
+#: runs band by band so that temporaries stay in cache and are recycled by the allocator instead
+#: of being faulted in afresh on every call (first-touch page faults dominated whole-image
+#: temporaries on this project's VMs). Results do not depend on it.
 STRIP_PIXELS = 1 << 16
 
 
@@ -310,30 +320,65 @@ def _mask8(mask: ImageLike, shape: tuple[int, int] | None = None) -> np.ndarray:
     return out
 
 
-#: uint8 blur value b -> clip(2 b - 255, 0, 255): the inward ramp of the feather.
-_RAMP = np.clip(2 * np.arange(256) - 255, 0, 255).astype(np.uint8)
+def _feather_radius(feather: float | None, shape: tuple[int, int]) -> int:
+    """Feather width in pixels (None: the default) -> the box half-width r (0: no feathering)."""
+    if feather is None:
+        feather = default_feather(*shape)
+    if not isinstance(feather, (int, float)) or not math.isfinite(feather) or feather < 0:
+        raise ValueError(f"feather must be >= 0 pixels, not {feather!r}")
+    return 0 if feather == 0 else max(1, int(math.floor(feather + 0.5)))
+
+
+def _box_sum(src: np.ndarray, r: int, h: int, w: int) -> np.ndarray:
+    """Sums over (2r + 1)^2 windows of an edge-padded (h + 2r, w + 2r) array -> (h, w).
+
+    Small windows: 2 (2r + 1) shifted in-place adds (flat, cache-friendly passes); large ones:
+    differences of cumulative sums. uint16 holds 255 (2r + 1)^2 up to r = 7; uint32 beyond.
+    """
+    dt = np.uint16 if 255 * (2 * r + 1) ** 2 < 1 << 16 else np.uint32
+    if r <= 8:
+        s = src.astype(dt)
+        acc = s[:, 0:w].copy()  # horizontal pass
+        for k in range(1, 2 * r + 1):
+            acc += s[:, k:k + w]
+        out = acc[0:h].copy()  # vertical pass
+        for k in range(1, 2 * r + 1):
+            out += acc[k:k + h]
+        return out
+    c = np.zeros((src.shape[0], src.shape[1] + 1), np.uint32)
+    np.cumsum(src, axis=1, dtype=np.uint32, out=c[:, 1:])
+    hs = c[:, 2 * r + 1:] - c[:, :w]
+    c = np.zeros((hs.shape[0] + 1, w), np.uint32)
+    np.cumsum(hs, axis=0, dtype=np.uint32, out=c[1:])
+    return c[2 * r + 1:] - c[:h]
 
 
 def _feather8(m8: np.ndarray, feather: float | None) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
-    """Feathered alpha as uint8 (H, W) and its bounding box (None when empty); see feather_mask."""
-    if feather is None:
-        feather = default_feather(*m8.shape)
-    if not math.isfinite(feather) or feather < 0:
-        raise ValueError(f"feather must be >= 0 pixels, not {feather!r}")
-    box = _bbox(m8, pad=int(math.ceil(feather)) + 2)
-    if feather == 0 or box is None:
-        return m8, _bbox(m8)
+    """Feathered alpha, uint8, of the box (y0, y1, x0, x1) = bounding box of the mask's nonzero
+    pixels (None when the mask is empty; alpha is 0 everywhere outside the box). See feather_mask."""
+    r = _feather_radius(feather, m8.shape)
+    box = _bbox(m8)
+    if box is None:
+        return np.zeros((0, 0), np.uint8), None
     y0, y1, x0, x1 = box
-    alpha8 = np.zeros(m8.shape, np.uint8)
-    halo = int(math.ceil(feather)) + 1  # a box blur reads at most this many rows away
-    blur = ImageFilter.BoxBlur(feather)
-    for ys, ye in _strips(y0, y1, x1 - x0):  # bit-identical to blurring the box at once
-        hs, he = max(y0, ys - halo), min(y1, ye + halo)
-        band = np.ascontiguousarray(m8[hs:he, x0:x1])
-        blurred = np.asarray(Image.fromarray(band).filter(blur))[ys - hs: ye - hs]
-        np.minimum(band[ys - hs: ye - hs], _RAMP[blurred], out=alpha8[ys:ye, x0:x1])
-    inner = _bbox(alpha8[y0:y1, x0:x1])
-    return alpha8, None if inner is None else (inner[0] + y0, inner[1] + y0, inner[2] + x0, inner[3] + x0)
+    m = m8[y0:y1, x0:x1]
+    if r == 0:
+        return m.copy(), box
+    H, W = m8.shape
+    h, w = y1 - y0, x1 - x0
+    # the box grown by r, clamped to the frame, then edge-padded to a full r on every side: inside
+    # the frame the padding repeats zero rows and columns, at the frame border it clamps like a blur
+    gy0, gy1, gx0, gx1 = max(0, y0 - r), min(H, y1 + r), max(0, x0 - r), min(W, x1 + r)
+    src = np.pad(m8[gy0:gy1, gx0:gx1], ((r - (y0 - gy0), r - (gy1 - y1)), (r - (x0 - gx0), r - (gx1 - x1))),
+                 mode="edge")
+    s = _box_sum(src, r, h, w)
+    # ramp: clip(2 * s / N - 255, 0, 255), rounded; N = (2r + 1)^2
+    f = np.multiply(s, np.float32(2.0 / (2 * r + 1) ** 2), dtype=np.float32)
+    f -= np.float32(254.5)
+    np.clip(f, np.float32(0.0), np.float32(255.0), out=f)
+    alpha = f.astype(np.uint8)
+    np.minimum(alpha, m, out=alpha)
+    return alpha, box
 
 
 def shading_from_photo(image: ImageLike, mask: ImageLike, strength: float = 1.0,
@@ -425,14 +470,8 @@ def _fixed_point(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return A16, B16
 
 
-def _high_byte(x16: np.ndarray) -> np.ndarray:
-    """x >> 8 for a uint16 array (shifted in place), as a contiguous uint8 array."""
-    np.right_shift(x16, 8, out=x16)
-    return x16.astype(np.uint8)
-
-
 class TryOn:
-    """Result of :func:`try_on`.
+    """Result of :func:`try_on` / :func:`apply_pattern`.
 
     rgb: uint8 (H, W, 3), the garment photo with the pattern composited in.
     alpha: float32 (H, W) in [0, 1], the feathered garment mask used for blending
@@ -466,6 +505,266 @@ class TryOn:
         return f"TryOn(rgb={self.rgb.shape})"
 
 
+def _repeat3(x: np.ndarray) -> np.ndarray:
+    """(h, w) -> (h, w, 3) with the value repeated in every channel (np.stack beats np.repeat 2x)."""
+    return np.stack((x, x, x), axis=-1)
+
+
+class PreparedGarment:
+    """A garment ready for patterns: everything :func:`apply_pattern` needs that does not depend
+    on the pattern, computed once by :func:`prepare_garment`.
+
+    image: uint8 (H, W, 3), the garment (not copied: do not modify it while prepared).
+    alpha8: uint8 (H, W), the feathered mask (``TryOn.alpha8`` of every result).
+    box: (y0, y1, x0, x1), the bounding box of the garment mask, the only area that changes
+        (None if the mask is empty).
+    :func:`apply_pattern` keeps, for the last blend mode and shading strength used, the blend
+    folded into 8.8 fixed-point per-pixel coefficients of the box (12 bytes a pixel), so that
+    re-applying patterns, scales and rotations to one garment costs only the tiling and one
+    multiply-add.
+    """
+
+    __slots__ = ("image", "alpha8", "box", "_a8", "_lum8", "_m8", "_shading", "_cache")
+
+    def __init__(self, image: np.ndarray, alpha8: np.ndarray, box, a8: np.ndarray, lum8, m8, shading) -> None:
+        self.image, self.alpha8, self.box = image, alpha8, box
+        self._a8, self._lum8, self._m8, self._shading = a8, lum8, m8, shading
+        self._cache: dict = {}
+
+    def __repr__(self) -> str:
+        return f"PreparedGarment({self.image.shape[1]}x{self.image.shape[0]}, box={self.box})"
+
+    def _luts(self, blend: str, strength: float) -> tuple[np.ndarray, np.ndarray]:
+        """Photo shading: uint16 (256,) 8.8 fixed-point A and B as functions of the 8-bit luma."""
+        key = ("lut", blend, strength)
+        if key not in self._cache:
+            s_lut = _shading_lut(self._lum8, self._m8, strength, SHADING_EPS)
+            self._keep(key, _fixed_point(*_blend_coefficients(BLEND_MODES.get(blend), s_lut)))
+        return self._cache[key]
+
+    def _keep(self, key: tuple, value) -> None:
+        """Cache ``value`` under ``key``, replacing the entry of the same kind (key[0]) for another
+        blend mode or strength: memory stays bounded however many strengths a slider visits."""
+        for old in [k for k in self._cache if k[0] == key[0]]:
+            del self._cache[old]
+        self._cache[key] = value
+
+    def _bands(self) -> list[tuple[slice, slice]]:
+        """Bands of rows of the box (``STRIP_PIXELS`` pixels) as (rows, columns) slices of the box,
+        the columns trimmed to where alpha > 0 (bands with none are left out): the work list."""
+        if ("bands",) not in self._cache:
+            h, w = self._a8.shape
+            bands = []
+            for ys, ye in _strips(0, h, w):
+                cols = np.flatnonzero(self._a8[ys:ye].any(axis=0))
+                if cols.size:
+                    bands.append((slice(ys, ye), slice(int(cols[0]), int(cols[-1]) + 1)))
+            self._cache[("bands",)] = bands
+        return self._cache[("bands",)]
+
+    def _coefficients(self, blend: str, strength: float, band: tuple[slice, slice]) -> tuple[np.ndarray, np.ndarray]:
+        """uint16 (n, m) A16, B16 of a band of the box: shaded pattern = (tile * A16 + B16) >> 8."""
+        if self._shading is None:
+            a16_lut, b16_lut = self._luts(blend, strength)
+            lum8 = self._lum8[band]
+            return a16_lut.take(lum8), b16_lut.take(lum8)
+        sb = self._shading[band]
+        if strength != 1.0:
+            sb = np.float32(1.0 - strength) + np.float32(strength) * sb
+        return _fixed_point(*_blend_coefficients(BLEND_MODES.get(blend), sb))
+
+    def _maps_band(self, blend: str, strength: float, band: tuple[slice, slice],
+                   cutout: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """uint16 (n, m) A, B, W of a band of the box, the feathered blend folded in:
+        composite = (tile * A + B + photo * W) >> 8 per channel (W None for ``cutout``).
+
+        With a = alpha8 / 255: A = floor(a A16), B = floor(a (B16 - 127)) + 127 and
+        W = floor(256 (1 - a)). Alpha 1 gives the shaded pattern (tile A16 + B16) >> 8, alpha 0
+        the photo bit for bit ((256 p + 127) >> 8 = p), and in between a * shaded + (1 - a) * photo.
+        255 A + B + 255 W <= 65534: the uint16 sum cannot wrap. cutout: the shaded pattern where
+        alpha > 0, else 0.
+        """
+        a8 = self._a8[band]
+        if cutout:
+            A16, B16 = self._coefficients(blend, strength, band)
+            keep = a8 != 0
+            A16 *= keep
+            B16 *= keep
+            return A16, B16, None
+        if self._shading is None:  # A, B are functions of (luma, alpha): 64k-entry tables
+            key = ("fold", blend, strength)
+            if key not in self._cache:
+                a16_lut, b16_lut = self._luts(blend, strength)
+                alpha = np.arange(256, dtype=np.uint8)[None, :]
+                self._keep(key, [x.ravel() for x in _fold_alpha(a16_lut[:, None], b16_lut[:, None], alpha)])
+            fold_a, fold_b = self._cache[key]
+            idx = self._lum8[band].astype(np.uint16)
+            idx <<= np.uint8(8)
+            idx |= a8  # luma * 256 + alpha
+            A, B = fold_a.take(idx), fold_b.take(idx)
+        else:
+            A, B = _fold_alpha(*self._coefficients(blend, strength, band), a8)
+        return A, B, _photo_weight(a8)
+
+    def _photo(self, band: tuple[slice, slice]) -> np.ndarray:
+        """uint8 (n, m, 3): the garment image under a band of the box."""
+        rows, cols = band
+        y0, _, x0, _ = self.box
+        return self.image[y0 + rows.start:y0 + rows.stop, x0 + cols.start:x0 + cols.stop]
+
+    def _maps(self, blend: str, strength: float) -> tuple[np.ndarray, np.ndarray]:
+        """uint16 (h, w, 3) A3, B3 of the whole box, kept: composite = (tile * A3 + B3) >> 8
+        with A3 = A and B3 = B + photo * W of :meth:`_maps_band` (the same integers); only the
+        pixels of :meth:`_bands` are filled in."""
+        key = ("maps", blend, strength)
+        if key not in self._cache:
+            A3 = np.empty((*self._a8.shape, 3), np.uint16)
+            B3 = np.empty_like(A3)
+            for band in self._bands():
+                A, B, W = self._maps_band(blend, strength, band)
+                A3[band], B3[band] = _interleave(A, B, self._photo(band), W)
+            self._keep(key, (A3, B3))
+        return self._cache[key]
+
+
+def _fold_alpha(A16: np.ndarray, B16: np.ndarray, a8: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """uint16 A16, B16 and uint8 alpha (broadcastable) -> uint16 floor(a A16),
+    floor(a (B16 - 127)) + 127 with a = alpha / 255 in float32 (exactly 0 and 1 at 0 and 255)."""
+    a = np.divide(a8, np.float32(255.0), dtype=np.float32)
+    f = np.multiply(A16, a, dtype=np.float32)
+    np.floor(f, out=f)
+    A = f.astype(np.uint16)
+    f = np.subtract(B16, np.float32(127.0), dtype=np.float32)
+    f = f * a
+    np.floor(f, out=f)
+    f += np.float32(127.0)
+    return A, f.astype(np.uint16)
+
+
+def _photo_weight(a8: np.ndarray) -> np.ndarray:
+    """uint8 alpha -> uint16 floor(256 (1 - alpha / 255)) = 255 - alpha + (alpha == 0), the
+    photo's weight in 8.8 fixed point (256 at alpha 0, 0 at 255)."""
+    W = np.subtract(np.uint16(255), a8, dtype=np.uint16)
+    W += a8 == 0
+    return W
+
+
+def _affine_into(dst: np.ndarray, tile: np.ndarray, A3: np.ndarray, B3: np.ndarray) -> None:
+    """dst = (tile * A3 + B3) >> 8 as uint8: uint8 (n, w, 3) tile, uint16 (n, w, 3) A3 and B3
+    with 255 A3 + B3 < 2**16 (so the uint16 sum cannot wrap); flat passes only."""
+    comp = np.multiply(tile, A3, dtype=np.uint16)
+    comp += B3
+    comp >>= np.uint8(8)
+    np.copyto(dst, comp, casting="unsafe")
+
+
+def _interleave(A: np.ndarray, B: np.ndarray, photo: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """uint16 (n, w) A, B, W and uint8 (n, w, 3) photo -> uint16 (n, w, 3) A3 = A and
+    B3 = B + photo * W per channel, for _affine_into."""
+    B3 = np.multiply(photo, _repeat3(W), dtype=np.uint16)
+    B3 += _repeat3(B)
+    return _repeat3(A), B3
+
+
+def prepare_garment(garment: ImageLike, garment_mask: ImageLike, shading: np.ndarray | None = None,
+                    feather: float | None = None) -> PreparedGarment:
+    """Do the pattern-independent work of :func:`try_on` once, for :func:`apply_pattern`.
+
+    Args:
+        garment: the photo or drawn flat, PIL image or uint8 (H, W, 3).
+        garment_mask: where the garment is; float [0, 1], uint8 0..255, bool or PIL, (H, W).
+        shading: optional precomputed float (H, W) light map (~1.0 typical, e.g.
+            ``Garment.shading`` of a drawn flat); None derives it from the photo's luminance.
+        feather: edge ramp width in pixels (None: :func:`default_feather`; 0: none).
+
+    Returns:
+        :class:`PreparedGarment` (feathered mask, bounding box, luma or shading of the box).
+        ``apply_pattern(prepare_garment(g, m, s, f), p, ...)`` equals ``try_on(g, m, p, ...,
+        shading=s, feather=f)`` bit for bit.
+    """
+    img = _rgb_array(garment, "garment")
+    H, W = img.shape[:2]
+    m8 = _mask8(garment_mask, (H, W))
+    if shading is not None:
+        shading = np.asarray(shading, dtype=np.float32)
+        if shading.shape != (H, W):
+            raise ValueError(f"shading must be {H}x{W} like the garment, not {shading.shape}")
+    a8, box = _feather8(m8, feather)
+    alpha8 = np.zeros((H, W), np.uint8)
+    if box is None:
+        return PreparedGarment(img, alpha8, None, a8, None, None, None)
+    y0, y1, x0, x1 = box
+    alpha8[y0:y1, x0:x1] = a8
+    lum8 = m8b = sb = None
+    if shading is None:
+        lum8, m8b = _luma8(img[y0:y1, x0:x1]), m8[y0:y1, x0:x1]
+    else:  # sanitise: NaN -> 1 (no shading), negatives -> 0
+        sb = np.nan_to_num(shading[y0:y1, x0:x1], nan=1.0, posinf=4.0, neginf=0.0).clip(0.0, None)
+    return PreparedGarment(img, alpha8, box, a8, lum8, m8b, sb)
+
+
+def _check_blend_args(scale: float, rotation: float, shading_strength: float, blend: str) -> None:
+    _check_tiling_args(scale, rotation)
+    if not isinstance(shading_strength, (int, float)) or not math.isfinite(shading_strength) or shading_strength < 0:
+        raise ValueError(f"shading_strength must be >= 0, not {shading_strength!r}")
+    BLEND_MODES.get(blend)
+
+
+def _apply(prepared: PreparedGarment, pattern: ImageLike, scale: float, rotation: float, shading_strength: float,
+           blend: str, offset: tuple[float, float], keep: bool) -> TryOn:
+    """apply_pattern; ``keep``: build and keep the box's coefficient maps (else band by band)."""
+    pat = _rgb_array(pattern, "pattern")
+    img, alpha8, box = prepared.image, prepared.alpha8, prepared.box
+    H, W = img.shape[:2]
+    rgb = img.copy()
+    if box is None:
+        return TryOn(rgb, alpha8, lambda: np.zeros((H, W, 4), np.uint8))
+    y0, _, x0, _ = box
+    strength, scale, rotation = float(shading_strength), float(scale), float(rotation)
+    maps = prepared._maps(blend, strength) if keep else prepared._cache.get(("maps", blend, strength))
+
+    def tile(band: tuple[slice, slice]) -> np.ndarray:
+        rows, cols = band
+        return _to_u8(_tile(pat, y0 + rows.start, x0 + cols.start, rows.stop - rows.start, cols.stop - cols.start,
+                            scale, rotation, offset))
+
+    def where(dst: np.ndarray, band: tuple[slice, slice]) -> np.ndarray:
+        rows, cols = band
+        return dst[y0 + rows.start:y0 + rows.stop, x0 + cols.start:x0 + cols.stop]
+
+    for band in prepared._bands():
+        if maps:
+            _affine_into(where(rgb, band), tile(band), maps[0][band], maps[1][band])
+        else:
+            A, B, Wt = prepared._maps_band(blend, strength, band)
+            _affine_into(where(rgb, band), tile(band), *_interleave(A, B, prepared._photo(band), Wt))
+
+    def make_rgba() -> np.ndarray:
+        rgba = np.zeros((H, W, 4), np.uint8)
+        rgba[..., 3] = alpha8
+        for band in prepared._bands():
+            A, B, _ = prepared._maps_band(blend, strength, band, cutout=True)
+            _affine_into(where(rgba, band)[..., :3], tile(band), _repeat3(A), _repeat3(B))
+        return rgba
+
+    return TryOn(rgb, alpha8, make_rgba)
+
+
+def apply_pattern(prepared: PreparedGarment, pattern: ImageLike, scale: float = 1.0, rotation: float = 0.0,
+                  shading_strength: float = 1.0, blend: str = "shade",
+                  offset: tuple[float, float] = (0.0, 0.0)) -> TryOn:
+    """Composite a tiled ``pattern`` onto a :func:`prepare_garment` result: the fast repeat path.
+
+    Arguments as in :func:`try_on`. The first call for a (blend, shading_strength) pair builds
+    and keeps that pair's coefficient maps in ``prepared``; later calls cost one tiling of the
+    garment's bounding box and one fixed-point multiply-add. Equals :func:`try_on` bit for bit.
+    """
+    if not isinstance(prepared, PreparedGarment):
+        raise TypeError(f"apply_pattern needs a PreparedGarment (see prepare_garment), not {type(prepared).__name__}")
+    _check_blend_args(scale, rotation, shading_strength, blend)
+    return _apply(prepared, pattern, scale, rotation, shading_strength, blend, offset, keep=True)
+
+
 def try_on(garment: ImageLike, garment_mask: ImageLike, pattern: ImageLike, scale: float = 1.0,
            rotation: float = 0.0, shading_strength: float = 1.0, feather: float | None = None,
            shading: np.ndarray | None = None, blend: str = "shade",
@@ -486,178 +785,9 @@ def try_on(garment: ImageLike, garment_mask: ImageLike, pattern: ImageLike, scal
     Returns:
         :class:`TryOn`. Wherever the mask is 0, ``rgb`` equals ``garment`` exactly; where the
         feathered alpha is 1 it is the shaded pattern; in between a linear mix of the two.
+        Equal to ``apply_pattern(prepare_garment(garment, garment_mask, shading, feather), pattern,
+        ...)``; use those two to re-apply patterns to one garment (interactive use).
     """
-    _check_tiling_args(scale, rotation)
-    if not math.isfinite(shading_strength) or shading_strength < 0:
-        raise ValueError(f"shading_strength must be >= 0, not {shading_strength!r}")
-    blend_fn = BLEND_MODES.get(blend)
-    img = _rgb_array(garment, "garment")
-    H, W = img.shape[:2]
-    m8 = _mask8(garment_mask, (H, W))
-    pat = _rgb_array(pattern, "pattern")
-    if shading is not None:
-        shading = np.asarray(shading, dtype=np.float32)
-        if shading.shape != (H, W):
-            raise ValueError(f"shading must be {H}x{W} like the garment, not {shading.shape}")
-    alpha8, box = _feather8(m8, feather)
-    rgb = img.copy()
-    if box is None:
-        return TryOn(rgb, alpha8, lambda: np.zeros((H, W, 4), np.uint8))
-    y0, y1, x0, x1 = box
-    w = x1 - x0
-    # per-pixel affine blend coefficients: composite = tile * A + B (see BLEND_MODES)
-    if shading is None:  # from the photo: A and B are functions of the 8-bit luma -> lookup tables
-        st = max(1, int(math.sqrt((y1 - y0) * w / 65536)))  # the median needs ~65k pixels at most
-        s_lut = _shading_lut(_luma8(img[y0:y1:st, x0:x1:st]), m8[y0:y1:st, x0:x1:st], shading_strength,
-                             SHADING_EPS)
-        a_lut, b_lut = _blend_coefficients(blend_fn, s_lut)
-        a16_lut, b16_lut = _fixed_point(a_lut, b_lut)
-
-        def coefficients(ys: int, ye: int):  # -> uint16 A16, B16 of a band, and float A, B at pixels
-            lum8 = _luma8(img[ys:ye, x0:x1])
-            return a16_lut[lum8], b16_lut[lum8], lambda idx: (a_lut[lum8[idx]], b_lut[lum8[idx]])
-    else:
-        def coefficients(ys: int, ye: int):  # sanitise: NaN -> 1 (no shading), negatives -> 0
-            sb = np.nan_to_num(shading[ys:ye, x0:x1], nan=1.0, posinf=4.0, neginf=0.0).clip(0.0, None)
-            if shading_strength != 1.0:
-                sb = np.float32(1.0 - shading_strength) + np.float32(shading_strength) * sb
-            A, B = _blend_coefficients(blend_fn, sb)
-            return (*_fixed_point(A, B), lambda idx: (A[idx], B[idx]))
-
-    def composite(ys: int, ye: int):
-        """Rows ys..ye: the shaded pattern as planes (uint8 (3, n, w)), the tile, A and B at pixels.
-
-        Channel planes keep every operation a long flat loop (an (n, w, 3) x (n, w, 1)
-        broadcast runs numpy's inner loop over 3 elements and is several times slower).
-        """
-        tile = _to_u8(_tile(pat, ys, x0, ye - ys, w, float(scale), float(rotation), offset))
-        A16, B16, at = coefficients(ys, ye)
-        comp16 = np.empty((3, ye - ys, w), np.uint16)
-        np.multiply(np.moveaxis(tile, -1, 0), A16[None], out=comp16, dtype=np.uint16)  # 8.8 fixed point
-        comp16 += B16[None]  # cannot wrap: 255 * A16 + B16 <= 65534
-        return _high_byte(comp16), tile, at  # round(tile * A + B)
-
-    def paste(dst: np.ndarray, planes: np.ndarray, where: np.ndarray) -> None:
-        for ch in range(3):
-            np.copyto(dst[..., ch], planes[ch], where=where)
-
-    for ys, ye in _strips(y0, y1, w):
-        a8 = alpha8[ys:ye, x0:x1]
-        inside = a8 > 0
-        if not inside.any():
-            continue
-        comp8, tile, at = composite(ys, ye)
-        out = rgb[ys:ye, x0:x1]
-        paste(out, comp8, inside)  # alpha 0: the photo stays, bit for bit
-        rim = np.nonzero(inside & (a8 < 255))  # feathered rim: a * composite + (1 - a) * photo
-        if rim[0].size:
-            ar = (a8[rim] * np.float32(1 / 255))[:, None]
-            A, B = at(rim)
-            mix = (tile[rim] * A[:, None] + B[:, None]) * ar + img[ys:ye, x0:x1][rim] * (1 - ar)
-            out[rim] = np.clip(mix + np.float32(0.5), 0, 255).astype(np.uint8)
-
-    def make_rgba() -> np.ndarray:
-        rgba = np.zeros((H, W, 4), np.uint8)
-        rgba[y0:y1, x0:x1, 3] = alpha8[y0:y1, x0:x1]
-        for ys, ye in _strips(y0, y1, w):
-            inside = alpha8[ys:ye, x0:x1] > 0
-            if inside.any():
-                paste(rgba[ys:ye, x0:x1, :3], composite(ys, ye)[0], inside)
-        return rgba
-
-    return TryOn(rgb, alpha8, make_rgba)
-
-
-# --------------------------------------------------------------------------------------------
-# CLI: aifashion tryon
-# --------------------------------------------------------------------------------------------
-OUT_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
-
-
-def cli_add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--garment", required=True,
-                        help="a drawn flat name (t-shirt, dress, skirt, trousers, hoodie, tote) or a photo path")
-    parser.add_argument("--pattern", required=True, type=Path, help="the pattern tile (PNG/JPEG/WEBP)")
-    parser.add_argument("--out", required=True, type=Path, help="output image (.png recommended)")
-    parser.add_argument("--mask", type=Path, default=None,
-                        help="garment mask for a photo (white = garment); default: the segmenter")
-    parser.add_argument("--scale", type=float, default=1.0, help="pattern magnification (default 1)")
-    parser.add_argument("--rotation", type=float, default=0.0, help="pattern rotation in degrees")
-    parser.add_argument("--shading", type=float, default=1.0, dest="shading_strength",
-                        help="how much of the garment's light to keep, 0..1+ (default 1)")
-    parser.add_argument("--feather", type=float, default=None, help="edge softening in pixels (default auto)")
-    parser.add_argument("--blend", default="shade", help=f"blend mode: {', '.join(BLEND_MODES.names())}")
-    parser.add_argument("--size", type=int, default=1024, help="drawn-flat size in pixels (default 1024)")
-    parser.add_argument("--cutout", action="store_true", help="write the RGBA cut-out garment instead")
-    parser.add_argument("--segmenter", default="aifashion-ccp", help="segmenter for photos without --mask")
-    parser.add_argument("--segmenter-weights", type=Path, default=None,
-                        help="segmenter weights file (default: the shipped ones)")
-    parser.add_argument("--device", default="cpu", help="segmenter device (cpu, cuda)")
-
-
-def _open(path: Path, option: str) -> Image.Image:
-    """open_image with the option name in the error, e.g. ``--pattern x.png: ... is not a file``."""
-    from aifashion.imageio import ImageError, open_image
-
-    try:
-        return open_image(path)
-    except ImageError as exc:
-        raise ImageError(f"{option}: {exc}") from None
-
-
-def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
-    if args.mask is not None:
-        return resize_mask(_open(args.mask, "--mask"), photo.height, photo.width)
-    try:  # the segmenter is optional at run time: import lazily, explain what is missing
-        from aifashion.segment import load_segmenter
-    except ImportError as exc:
-        raise ValueError(f"no segmenter is available ({exc}); pass --mask MASK.png") from None
-    try:
-        seg = load_segmenter(args.segmenter, weights=args.segmenter_weights, device=args.device)
-    except (FileNotFoundError, OSError) as exc:
-        raise ValueError(f"segmenter {args.segmenter!r} weights are not available ({exc}); "
-                         "pass --mask MASK.png") from None
-    return seg.predict(photo).garment
-
-
-def cli_run(args: argparse.Namespace) -> int:
-    """``aifashion tryon``: composite a pattern onto a drawn flat or a photo; writes ``--out``."""
-    from aifashion.atomic import atomic_path
-    from aifashion.garments import GARMENTS, draw_garment
-    from aifashion.imageio import ImageError
-
-    out = Path(args.out)
-    if out.suffix.lower() not in OUT_SUFFIXES:
-        raise ValueError(f"--out must end in {', '.join(OUT_SUFFIXES)}, not {out.name!r}")
-    if args.cutout and out.suffix.lower() not in (".png", ".webp"):
-        raise ValueError("--cutout needs a .png or .webp output (it has transparency)")
-    _check_tiling_args(args.scale, args.rotation)
-    BLEND_MODES.get(args.blend)
-    pattern = _open(args.pattern, "--pattern")
-    shading = None
-    if args.garment in GARMENTS:
-        if not 16 <= args.size <= 4096:
-            raise ValueError(f"--size must be between 16 and 4096, not {args.size}")
-        flat = draw_garment(args.garment, size=args.size)
-        image, mask, shading = flat.image, flat.mask, flat.shading
-    else:
-        path = Path(args.garment)
-        if not path.exists():
-            if path.suffix == "" and "/" not in args.garment:
-                raise UnknownNameError(f"unknown garment {args.garment!r}: not a photo path, and the drawn "
-                                       f"flats are: {', '.join(GARMENTS.names())} (valid names)")
-            raise FileNotFoundError(f"garment photo {path} does not exist")
-        photo = _open(path, "--garment")
-        image, mask = np.asarray(photo), _photo_mask(photo, args)
-    result = try_on(image, mask, pattern, scale=args.scale, rotation=args.rotation,
-                    shading_strength=args.shading_strength, feather=args.feather, shading=shading,
-                    blend=args.blend)
-    img = Image.fromarray(result.rgba if args.cutout else result.rgb)
-    fmt = {".png": "PNG", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}[out.suffix.lower()]
-    try:
-        with atomic_path(out) as tmp:
-            img.save(tmp, format=fmt)
-    except OSError as exc:
-        raise ImageError(f"cannot write {out}: {exc}") from None
-    print(f"wrote {out} ({img.width}x{img.height})")
-    return 0
+    _check_blend_args(scale, rotation, shading_strength, blend)
+    prepared = prepare_garment(garment, garment_mask, shading=shading, feather=feather)
+    return _apply(prepared, pattern, scale, rotation, shading_strength, blend, offset, keep=False)

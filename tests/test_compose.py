@@ -1,11 +1,13 @@
-"""aifashion.compose: tiling never stretches, shading follows the garment, outside is untouched."""
+"""aifashion.compose: tiling never stretches, shading follows the garment, outside is untouched,
+and the cached two-stage path (prepare_garment + apply_pattern) equals try_on bit for bit."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from aifashion.compose import BLEND_MODES, feather_mask, shading_from_photo, tile_pattern, try_on
+from aifashion.compose import (BLEND_MODES, PreparedGarment, apply_pattern, feather_mask, prepare_garment,
+                               shading_from_photo, tile_pattern, try_on)
 from aifashion.garments import draw_garment
 from aifashion.registry import UnknownNameError
 
@@ -166,7 +168,7 @@ def test_input_forms_agree_and_bad_inputs_are_refused():
 
 
 def test_band_by_band_processing_is_invisible(monkeypatch):
-    """try_on works in bands of rows; the result must not depend on the band height."""
+    """try_on and apply_pattern work in bands of rows; the result must not depend on the band height."""
     import aifashion.compose as compose
 
     g = draw_garment("hoodie", size=180)
@@ -175,9 +177,94 @@ def test_band_by_band_processing_is_invisible(monkeypatch):
     runs = []
     for pixels in (1 << 8, 1 << 12, 1 << 24):
         monkeypatch.setattr(compose, "STRIP_PIXELS", pixels)
+        prepared = prepare_garment(photo_like, g.mask, feather=3.0)
         runs.append([try_on(photo_like, g.mask, pat, rotation=25.0, scale=1.4, feather=3.0),
-                     try_on(g.image, g.mask, pat, shading=g.shading, feather=2.5)])
+                     try_on(g.image, g.mask, pat, shading=g.shading, feather=2.5),
+                     apply_pattern(prepared, pat, rotation=25.0, scale=1.4)])
     for other in runs[1:]:
         for a, b in zip(runs[0], other):
             np.testing.assert_array_equal(a.rgb, b.rgb)
             np.testing.assert_array_equal(a.rgba, b.rgba)
+
+
+# ------------------------------------------------------------------ feather details
+def test_feather_ramps_linearly_inwards_and_not_at_the_frame_border():
+    mask = np.zeros((60, 50), np.uint8)
+    mask[20:, :] = 255  # a straight edge at row 20; the garment runs off the bottom and the sides
+    alpha = np.round(feather_mask(mask, 4.0) * 255).astype(int)
+    expected = [round(255 * (2 * d + 1) / 9) for d in range(4)] + [255] * 6  # r = 4: a 9-px box
+    assert np.abs(alpha[20:30, 25] - np.array(expected)).max() <= 1, alpha[18:30, 25]
+    assert (alpha[:20] == 0).all()
+    assert (alpha[24:] == 255).all(), "where the garment meets the frame border it is not faded"
+    assert feather_mask(mask, None).shape == mask.shape
+    with pytest.raises(ValueError, match="feather"):
+        feather_mask(mask, -1.0)
+    big = np.round(feather_mask(mask, 12.0) * 255).astype(int)  # the cumulative-sum path (r > 8)
+    assert big[20, 25] == round(255 / 25) and big[32, 25] == 255 and (np.diff(big[20:33, 25]) > 0).all()
+
+
+def test_the_feathered_rim_mixes_the_photo_and_the_shaded_pattern(clothing_small_dir):
+    photo, mask = _tee_photo_and_mask(clothing_small_dir)
+    pat = _pattern(48, 48, seed=9)
+    for kwargs in ({"feather": 8.0}, {"feather": 8.0, "blend": "multiply", "shading_strength": 1.5}):
+        res = try_on(photo, mask, pat, **kwargs)
+        rim = (res.alpha8 > 0) & (res.alpha8 < 255)
+        assert rim.sum() > 1000
+        shaded = res.rgba[..., :3][rim].astype(int)  # the cut-out holds the shaded pattern
+        src = photo[rim].astype(int)
+        got = res.rgb[rim].astype(int)
+        assert (got >= np.minimum(shaded, src) - 1).all() and (got <= np.maximum(shaded, src) + 1).all()
+        a = res.alpha[rim][:, None]
+        err = np.abs(got - (a * shaded + (1 - a) * src))  # 8.8 fixed point rounds down: < 3 levels
+        assert err.max() < 3 and err.mean() < 1.2, (err.max(), err.mean())
+
+
+# ------------------------------------------------------------------ two-stage (cached) API
+def test_prepare_then_apply_equals_try_on_bit_for_bit(clothing_small_dir):
+    photo, mask = _tee_photo_and_mask(clothing_small_dir)
+    g = draw_garment("dress", size=200)
+    pats = [_pattern(40, 56, seed=10), _pattern(33, 33, seed=11)]
+    cases = [
+        (photo, mask, {}, [{}, {"scale": 2.0, "rotation": 30.0}, {"blend": "multiply"},
+                           {"shading_strength": 0.4, "offset": (3, 5)}, {"blend": "flat"}]),
+        (photo, mask, {"feather": 0}, [{}, {"rotation": 90.0}]),
+        (g.image, g.mask, {"shading": g.shading, "feather": 3.0}, [{}, {"shading_strength": 0.0},
+                                                                    {"scale": 0.7, "rotation": 15.0}]),
+    ]
+    for image, m, prep_kw, apply_kws in cases:
+        prepared = prepare_garment(image, m, **prep_kw)
+        assert isinstance(prepared, PreparedGarment) and prepared.box is not None
+        for kw in apply_kws:
+            for pat in pats:  # a new pattern on a prepared garment reuses its cached maps
+                want = try_on(image, m, pat, **prep_kw, **kw)
+                for _ in range(2):  # first call builds the maps, the second uses them
+                    got = apply_pattern(prepared, pat, **kw)
+                    np.testing.assert_array_equal(got.rgb, want.rgb)
+                    np.testing.assert_array_equal(got.alpha8, want.alpha8)
+                    np.testing.assert_array_equal(got.rgba, want.rgba)
+        np.testing.assert_array_equal(prepared.alpha8, np.round(feather_mask(m, prep_kw.get("feather")) * 255))
+        assert sum(key[0] == "maps" for key in prepared._cache) == 1  # one strength's maps kept, not all
+    y0, y1, x0, x1 = prepared.box
+    assert (g.mask[:y0] == 0).all() and (g.mask[y1:] == 0).all() and (g.mask[:, :x0] == 0).all()
+    assert g.mask[y0:y1, x0:x1].any(axis=1).all()
+
+
+def test_apply_pattern_refuses_bad_input_and_handles_an_empty_mask():
+    g = draw_garment("skirt", size=64)
+    pat = _pattern(8, 8, seed=12)
+    prepared = prepare_garment(g.image, g.mask)
+    with pytest.raises(TypeError, match="prepare_garment"):
+        apply_pattern(g.image, pat)
+    with pytest.raises(ValueError, match="scale"):
+        apply_pattern(prepared, pat, scale=-2.0)
+    with pytest.raises(ValueError, match="shading_strength"):
+        apply_pattern(prepared, pat, shading_strength=float("nan"))
+    with pytest.raises(UnknownNameError, match="shade"):
+        apply_pattern(prepared, pat, blend="glow")
+    with pytest.raises(ValueError, match="shading"):
+        prepare_garment(g.image, g.mask, shading=np.ones((5, 5), np.float32))
+    empty = prepare_garment(g.image, np.zeros((64, 64), np.uint8))
+    assert empty.box is None
+    res = apply_pattern(empty, pat)
+    np.testing.assert_array_equal(res.rgb, g.image)
+    assert not res.rgba.any() and not res.alpha8.any()
