@@ -15,7 +15,7 @@ from typing import BinaryIO, Union
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-MAX_BYTES = 20 * 1024 * 1024  # 20 MB
+MAX_BYTES = 20_000_000  # 20 MB
 MAX_PIXELS = 40_000_000  # 40 megapixels
 UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP")
 

@@ -1,0 +1,172 @@
+"""Dashboard latency: from a "New pattern" click to the try-on shown, on a 1024-px photo, on CPU.
+
+Runs the dashboard's real callback chain without a browser (``TryOnApp`` with its widgets; the
+button's click handler, the swatch, the tile rendered at the size the composite needs, the
+composite, the JPEG for the page) and prints the breakdown. Side by side in the same run: the
+same clicks when the photo's segmentation is *not* cached (as if every click re-segmented);
+their ratio is printed last.
+
+    .venv/bin/python bench/dashboard_latency.py [--clicks 10] [--generator FILE] [--photo FILE]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from PIL import Image
+
+from aifashion.paths import CLOTHING_SMALL, WEIGHTS_DIR, data_root
+
+
+def _random_generator(tmp: Path) -> Path:
+    """A randomly initialised tileable generator in the export format (same cost as trained)."""
+    from safetensors.torch import save_file
+
+    from dataclasses import asdict
+
+    from aifashion.models.tileable import TileableConfig, TileableGenerator
+
+    torch.manual_seed(0)
+    cfg = TileableConfig()
+    model = TileableGenerator(cfg).eval()
+    classes = ["floral", "geometric", "paisley", "plaid", "polka-dot", "striped"][: cfg.n_classes]
+    meta = {"format": "aifashion-generator/1", "model": "tileable", "config": asdict(cfg), "classes": classes,
+            "dtype": "float32", "weights": "random-init"}
+    out = tmp / "generator.safetensors"
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(out), metadata={"aifashion": json.dumps(meta)})
+    out.with_suffix(".json").write_text(json.dumps(meta))
+    return out
+
+
+def _random_segmenter(tmp: Path) -> Path:
+    from aifashion.models.segmenter import SegmenterConfig, build_segmenter
+    from aifashion.segment import export_segmenter
+
+    torch.manual_seed(0)
+    cfg = SegmenterConfig()
+    return export_segmenter(build_segmenter(cfg), cfg, tmp / "segmenter.safetensors")
+
+
+def _photo_1024(path: Path | None, tmp: Path) -> Path:
+    """A photo whose longest side is 1024 px (a sample photo resized up if it is smaller)."""
+    if path is None:
+        root = data_root()
+        if root is None or not (root / CLOTHING_SMALL).is_dir():
+            raise SystemExit("no photo: pass --photo or set AIFASHION_DATA to the data folder")
+        path = sorted((root / CLOTHING_SMALL / "validation" / "t-shirt").glob("*.jpg"))[0]
+    img = Image.open(path).convert("RGB")
+    s = 1024 / max(img.size)
+    img = img.resize((round(img.width * s), round(img.height * s)), Image.BICUBIC)
+    out = tmp / "photo-1024.jpg"
+    img.save(out, quality=92)
+    return out
+
+
+def _ms(xs: list[float]) -> str:
+    return f"{1000 * statistics.median(xs):7.1f} ms (median of {len(xs)}; min {1000 * min(xs):.1f}, max {1000 * max(xs):.1f})"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--clicks", type=int, default=10)
+    ap.add_argument("--generator", type=Path, default=None)
+    ap.add_argument("--segmenter-weights", type=Path, default=None)
+    ap.add_argument("--photo", type=Path, default=None)
+    ap.add_argument("--download-size", type=int, default=4096, help="also time a pattern download of this size (0: skip)")
+    args = ap.parse_args(argv)
+
+    from aifashion.dashboard import TryOnApp
+    from aifashion.generate import load_generator
+    from aifashion.segment import load_segmenter
+
+    with tempfile.TemporaryDirectory() as tmpdir:
+        tmp = Path(tmpdir)
+        notes = []
+        gen_path = args.generator
+        if gen_path is None and not (WEIGHTS_DIR / "generator.safetensors").is_file():
+            gen_path = _random_generator(tmp)
+            notes.append("generator: RANDOM-INIT (no shipped weights yet): same architecture, same cost")
+        seg_path = args.segmenter_weights
+        if seg_path is None and not (WEIGHTS_DIR / "segmenter.safetensors").is_file():
+            seg_path = _random_segmenter(tmp)
+            notes.append("segmenter: RANDOM-INIT (no shipped weights yet): same architecture, same cost")
+        t0 = time.perf_counter()
+        generator = load_generator(gen_path)
+        segmenter = load_segmenter("aifashion-ccp", weights=seg_path)
+        t_load = time.perf_counter() - t0
+        photo = _photo_1024(args.photo, tmp)
+
+        app = TryOnApp(generator, segmenter, samples=False, seed=0)
+        label, key = app.session.add_upload(photo.read_bytes(), photo.name)
+        app.picker.options = list(app.picker.options) + [(label, key)]
+        t0 = time.perf_counter()
+        app.picker.value = key  # first pick: segmentation runs once
+        t_first = time.perf_counter() - t0
+        assert "aif-error" not in app.message.value, app.message.value
+        h, w = app.result.rgb.shape[:2]
+
+        def clicks(n: int, uncached: bool) -> tuple[list[float], dict[str, list[float]]]:
+            total, parts = [], {k: [] for k in ("swatch", "tile", "composite", "encode", "segment")}
+            for _ in range(n):
+                if uncached:  # forget the mask: the naive chain re-segments on every click
+                    app.session._garments = type(app.session._garments)(12)
+                    t0 = time.perf_counter()
+                    app.garment_view = app.session.garment(key)
+                    parts["segment"].append(time.perf_counter() - t0)
+                else:
+                    parts["segment"].append(0.0)
+                t0 = time.perf_counter()
+                app.new_pattern.click()
+                total.append(time.perf_counter() - t0 + parts["segment"][-1])
+                for k in ("swatch", "tile", "composite", "encode"):
+                    parts[k].append(app.timings[k])
+                assert "aif-error" not in app.message.value, app.message.value
+            return total, parts
+
+        clicks(2, False)  # warm-up
+        cached, cparts = clicks(args.clicks, False)
+        uncached, uparts = clicks(max(3, args.clicks // 2), True)
+
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; load generator + segmenter {t_load:.2f} s")
+        for n in notes:
+            print("note:", n)
+        print(f"photo {w}x{h} px; pattern tile {app.tile.size[0]} px; first pick (segmentation) {1000 * t_first:.0f} ms")
+        print("new-pattern click -> result (mask cached, as the dashboard does):")
+        for k in ("swatch", "tile", "composite", "encode"):
+            print(f"  {k:9s} {_ms(cparts[k])}")
+        print(f"  {'total':9s} {_ms(cached)}")
+        print("same click, segmentation not cached:")
+        print(f"  {'segment':9s} {_ms(uparts['segment'])}")
+        print(f"  {'total':9s} {_ms(uncached)}")
+
+        if args.download_size:
+            for fmt in ("PNG", "JPEG"):
+                app.dl_size.value = args.download_size if args.download_size in app.dl_size.options else 4096
+                app.dl_format.value = fmt
+                t0 = time.perf_counter()
+                app.dl_pattern_btn.click()
+                dt = time.perf_counter() - t0
+                assert "aif-error" not in app.message.value, app.message.value
+                print(f"download pattern {app.dl_size.value}px {fmt}: {dt:.2f} s, {app.dl_pattern.nbytes / 1e6:.1f} MB")
+            for fmt in ("PNG", "JPEG"):
+                app.dl_result_format.value = fmt
+                t0 = time.perf_counter()
+                app.dl_result_btn.click()
+                print(f"download result {w}x{h} {fmt}: {1000 * (time.perf_counter() - t0):.0f} ms, "
+                      f"{app.dl_result.nbytes / 1e6:.2f} MB")
+
+        ratio = statistics.median(uncached) / statistics.median(cached)
+        print(f"click->result median: cached {1000 * statistics.median(cached):.0f} ms vs uncached "
+              f"{1000 * statistics.median(uncached):.0f} ms; ratio uncached/cached = {ratio:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,54 @@
+"""Real networks for the dashboard tests: the shipped weights when present, otherwise a
+randomly initialised model of the shipped architecture exported to a temporary file (the real
+loading code runs either way; nothing is mocked)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from aifashion.paths import WEIGHTS_DIR
+
+SHIPPED_GENERATOR = WEIGHTS_DIR / "generator.safetensors"
+SHIPPED_SEGMENTER = WEIGHTS_DIR / "segmenter.safetensors"
+
+
+def generator_file(tmp: Path) -> Path | None:
+    """The generator file the tests use: None means the shipped weights (present); otherwise a
+    random tileable generator exported into ``tmp`` with the package's own exporter."""
+    if SHIPPED_GENERATOR.is_file():
+        return None
+    import json
+    from dataclasses import asdict
+
+    import torch
+    from safetensors.torch import save_file
+
+    from aifashion.models.tileable import TileableConfig, TileableGenerator
+
+    torch.manual_seed(0)
+    cfg = TileableConfig()
+    model = TileableGenerator(cfg).eval()
+    classes = ["floral", "geometric", "paisley", "plaid", "polka-dot", "striped"][: cfg.n_classes]
+    # the export format of aifashion.train.export_generator, written from a fresh model
+    meta = {"format": "aifashion-generator/1", "model": "tileable", "config": asdict(cfg), "classes": classes,
+            "dtype": "float32", "weights": "random-init"}
+    out = tmp / "generator.safetensors"
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out),
+              metadata={"aifashion": json.dumps(meta)})
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+    return out
+
+
+def segmenter_file(tmp: Path) -> Path | None:
+    """None when the shipped segmenter weights exist; else a random-init export in ``tmp``."""
+    from aifashion.segmentation.predict import SHIPPED_WEIGHTS
+
+    if Path(SHIPPED_WEIGHTS).is_file():
+        return None
+    import torch
+
+    from aifashion.models.segmenter import SegmenterConfig, build_segmenter
+    from aifashion.segment import export_segmenter
+
+    torch.manual_seed(0)
+    cfg = SegmenterConfig()
+    return export_segmenter(build_segmenter(cfg), cfg, tmp / "segmenter.safetensors")
