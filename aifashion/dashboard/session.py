@@ -35,6 +35,8 @@ class GarmentView:
     mask: float32 ``HxW`` in [0, 1], 1 where the pattern goes.
     shading: float32 ``HxW`` (or None): the drawn flat's shading, passed to ``try_on``.
     label: what the picker shows.
+    prepared: ``compose.PreparedGarment`` (feathered mask, shading coefficients), made once per
+        garment so that a new pattern or a slider move pays only ``compose.apply_pattern``.
     """
 
     key: Hashable
@@ -42,6 +44,13 @@ class GarmentView:
     image: Image.Image
     mask: np.ndarray
     shading: np.ndarray | None = None
+    prepared: Any = None
+
+
+def _prepare(image: Image.Image, mask: np.ndarray, shading: np.ndarray | None):
+    from aifashion.compose import prepare_garment
+
+    return prepare_garment(np.asarray(image), mask, shading=shading)
 
 
 class _LRU:
@@ -238,7 +247,8 @@ class TryOnSession:
             g = draw_garment(ident, self.drawn_size)
             image = g.image if isinstance(g.image, Image.Image) else Image.fromarray(np.asarray(g.image), "RGB")
             shading = None if g.shading is None else np.asarray(g.shading, np.float32)
-            return GarmentView(key, f"Drawn: {ident}", image, np.asarray(g.mask, np.float32), shading)
+            mask = np.asarray(g.mask, np.float32)
+            return GarmentView(key, f"Drawn: {ident}", image, mask, shading, _prepare(image, mask, shading))
         if kind == "photo":
             image = fit_within(open_image(Path(ident)), self.work_size)
             label = f"Photo: {Path(ident).parent.name}/{Path(ident).stem}"
@@ -251,17 +261,17 @@ class TryOnSession:
         mask = np.asarray(masks.garment, np.float32)
         if mask.shape != (image.height, image.width):
             raise ValueError(f"segmenter returned a {mask.shape} mask for a {image.size} image")
-        return GarmentView(key, label, image, mask, None)
+        return GarmentView(key, label, image, mask, None, _prepare(image, mask, None))
 
     # ------------------------------------------------------------------ try-on
     def try_on(self, garment: GarmentView, tile: Image.Image, scale: float = 1.0, rotation: float = 0.0):
         """Composite the pattern ``tile`` onto ``garment`` at the user's ``scale`` (see
         :meth:`compose_scale`) and ``rotation`` (degrees); returns compose's ``TryOn``
         (``.rgb`` uint8 HxWx3 at the garment's size)."""
-        from aifashion.compose import try_on
+        from aifashion.compose import apply_pattern
 
-        return try_on(garment.image, garment.mask, tile, scale=self.compose_scale(garment, scale),
-                      rotation=float(rotation), shading=garment.shading)
+        return apply_pattern(garment.prepared, tile, scale=self.compose_scale(garment, scale),
+                             rotation=float(rotation))
 
     def render_download(self, category: str, seed: int, size: int, mix=None, fmt: str = "PNG") -> tuple[bytes, str]:
         """Render the pattern at ``size`` (<= 4096, by the generator, not upscaled) and encode it;
