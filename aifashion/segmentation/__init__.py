@@ -1,0 +1,1 @@
+"""Implementation of :mod:`aifashion.segment` (import from there): data, training, prediction."""

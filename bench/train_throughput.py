@@ -1,0 +1,232 @@
+"""End-to-end GAN training throughput: the PyTorch DCGAN tutorial's recipe against ours, on the
+same nets and data, side by side in one run; plus pattern-generation speed.
+
+- **tutorial**: ``ImageFolder`` + ``Resize(64)/CenterCrop(64)/ToTensor/Normalize`` +
+  ``DataLoader(batch 128, shuffle, 2 workers)``, fp32, the tutorial's nets
+  (:mod:`aifashion.models.dcgan`, which *are* the tutorial's), Adam(2e-4, betas 0.5/0.999),
+  ``BCELoss`` on the Sigmoid output, the tutorial's D-real / D-fake / G step, written out here
+  as in the tutorial.
+- **ours**: :func:`aifashion.train.train_gan` with ``model="dcgan"`` (the same nets), batch
+  128: device-resident data (:class:`~aifashion.data.resident.ResidentPatternData`, crops
+  augmented per batch on the device), bf16 autocast and channels_last where the device
+  supports them, BCE-with-logits (the same maths), plus an EMA of G (extra work, kept in).
+  Its images/s is ``TrainResult.images_per_s`` (training loop only; the one-off decode of the
+  folder is printed separately).
+
+Generation (skip with ``--skip-generate``): time to render one 256x256 pattern (median of
+``--repeats``) and one seamless 2048x2048 pattern with its seam score, with the shipped
+generator (``aifashion/weights/generator.safetensors``), ``--generator FILE``, or — if there is
+none — a randomly initialised tileable generator of the default config (same cost; said so).
+
+Usage::
+
+    python bench/train_throughput.py [--device cpu|cuda] [--steps N] [--quick]
+
+Prints the machine, each figure, and the training ratio ours / tutorial last.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn as nn
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from aifashion.paths import FINGERCAMERA, data_root  # noqa: E402
+
+
+def machine(device: torch.device) -> str:
+    cpu = platform.machine()
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                   if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    s = f"CPU: {cpu}; {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}; torch {torch.__version__}"
+    s += f"; device: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "; device: cpu"
+    try:
+        s += f"; load average {os.getloadavg()[0]:.1f}"
+    except OSError:
+        pass
+    return s
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+# ------------------------------------------------------------------------------- tutorial
+def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128,
+                          workers: int = 2, seed: int = 0) -> float:
+    """The tutorial's training loop; images/s over ``steps`` steps after one warm-up step."""
+    import torchvision.datasets as dset
+    import torchvision.transforms as transforms
+
+    from aifashion.models.dcgan import DCGANConfig, Discriminator, Generator
+
+    dataset = dset.ImageFolder(root=str(folder), transform=transforms.Compose([
+        transforms.Resize(64), transforms.CenterCrop(64), transforms.ToTensor(),
+        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+    ]))
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers,
+                                         generator=torch.Generator().manual_seed(seed))
+    cfg = DCGANConfig()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        netG, netD = Generator(cfg).to(device), Discriminator(cfg).to(device)
+    criterion = nn.BCELoss()
+    optD = torch.optim.Adam(netD.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(netG.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    noise_gen = torch.Generator(device=device).manual_seed(seed)
+    real_label, fake_label = 1.0, 0.0
+
+    def step(data: torch.Tensor) -> None:
+        # (1) Update D network: maximize log(D(x)) + log(1 - D(G(z)))
+        netD.zero_grad()
+        real_cpu = data.to(device)
+        b_size = real_cpu.size(0)
+        label = torch.full((b_size,), real_label, dtype=torch.float, device=device)
+        output = netD(real_cpu).view(-1)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        noise = torch.randn(b_size, cfg.nz, 1, 1, device=device, generator=noise_gen)
+        fake = netG(noise)
+        label.fill_(fake_label)
+        output = netD(fake.detach()).view(-1)
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        optD.step()
+        # (2) Update G network: maximize log(D(G(z)))
+        netG.zero_grad()
+        label.fill_(real_label)
+        output = netD(fake).view(-1)
+        errG = criterion(output, label)
+        errG.backward()
+        optG.step()
+
+    done, t0, warm = 0, None, True
+    while True:
+        for data, _ in loader:  # each epoch starts the workers again, as in the tutorial
+            step(data)
+            if warm:
+                _sync(device)
+                warm, t0 = False, time.perf_counter()
+                continue
+            done += len(data)
+            steps -= 1
+            if steps <= 0:
+                _sync(device)
+                return done / (time.perf_counter() - t0)
+
+
+# ------------------------------------------------------------------------------- ours
+def ours_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128, seed: int = 0,
+                      amp: str = "auto", channels_last: str = "auto") -> tuple[float, float, dict]:
+    """``train_gan`` on the tutorial nets; returns (images/s, one-off setup s, run info)."""
+    import json
+
+    from aifashion.train import TrainConfig, train_gan
+
+    with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
+        cfg = TrainConfig(out_dir=tmp, data_dir=str(folder), model="dcgan", steps=steps + 1, batch=batch,
+                          device=str(device), amp=amp, channels_last=channels_last, seed=seed,
+                          ckpt_every=10**9, sample_every=10**9, log_every=10**9, progress=False, resume=False)
+        t0 = time.perf_counter()
+        res = train_gan(cfg)
+        total = time.perf_counter() - t0
+        info = json.loads((Path(tmp) / "config.json").read_text())
+    setup = total - res.elapsed_s
+    return res.images_per_s, setup, {"amp_bf16": info.get("amp_bf16"), "channels_last": info.get("channels_last")}
+
+
+# ------------------------------------------------------------------------------- generation
+def generation(device: torch.device, path: str | None, repeats: int, big: int) -> None:
+    from aifashion.metrics import seam_score
+
+    gen = None
+    try:
+        from aifashion.generate import load_generator
+
+        gen = load_generator(path, device=str(device))
+        if gen.model_name != "tileable":
+            print(f"generation: {path} is a {gen.model_name} export; the timing needs the tileable model")
+            gen = None
+        else:
+            print(f"generation: {path or 'shipped weights'} (tileable, bf16 {gen.bf16})")
+    except (FileNotFoundError, ImportError) as exc:
+        print(f"generation: no exported generator ({exc}); timing a randomly initialised tileable generator")
+    if gen is None:
+        from aifashion.generate import PatternGenerator
+        from aifashion.models import build_model
+        from aifashion.train import bf16_supported
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            pair = build_model("tileable")
+        gen = PatternGenerator(pair.generator.to(device), "tileable", [f"class{i}" for i in range(pair.config.n_classes)],
+                               {}, device, bf16=bf16_supported(device))
+    cat = gen.classes[0]
+    gen.render(cat, seed=0, size=256)  # warm-up
+    times = []
+    for r in range(repeats):
+        _sync(device)
+        t0 = time.perf_counter()
+        gen.render(cat, seed=r, size=256)
+        _sync(device)
+        times.append(time.perf_counter() - t0)
+    print(f"generate one 256x256 pattern: {statistics.median(times) * 1000:.1f} ms "
+          f"(median of {repeats}; target < 50 ms)")
+    t0 = time.perf_counter()
+    img = gen.render(cat, seed=1, size=big)
+    _sync(device)
+    dt = time.perf_counter() - t0
+    print(f"generate one {big}x{big} pattern: {dt:.2f} s; seam score {seam_score(img):.3f} (1.0 = seamless)")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data", help=f"pattern folder (default $AIFASHION_DATA/{FINGERCAMERA})")
+    p.add_argument("--device", default="auto", help="cpu, cuda or auto")
+    p.add_argument("--steps", type=int, default=20, help="timed training steps per side (batch 128)")
+    p.add_argument("--threads", type=int, default=None, help="torch threads in this process")
+    p.add_argument("--generator", help="exported tileable generator for the generation timings")
+    p.add_argument("--repeats", type=int, default=10, help="256x256 renders to time")
+    p.add_argument("--big", type=int, default=2048, help="side of the large seamless render")
+    p.add_argument("--skip-generate", action="store_true")
+    p.add_argument("--quick", action="store_true", help="5 steps per side, 3 renders, a 1024 px large render")
+    args = p.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.quick:
+        args.steps, args.repeats, args.big = 5, 3, 1024
+    folder = Path(args.data) if args.data else (data_root() or Path("/nonexistent")) / FINGERCAMERA
+    if not folder.is_dir():
+        print(f"no pattern folder at {folder}: give --data or set AIFASHION_DATA", file=sys.stderr)
+        return 2
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
+                          ("cpu" if args.device == "auto" else args.device))
+    print(machine(device))
+    if not args.skip_generate:
+        generation(device, args.generator, args.repeats, args.big)
+    print(f"training: tutorial DCGAN nets, batch 128 at 64x64, {args.steps} timed steps per side; folder {folder}")
+    tut = tutorial_images_per_s(folder, args.steps, device)
+    print(f"tutorial (ImageFolder + DataLoader 2 workers, fp32): {tut:8.1f} images/s")
+    ours, setup, info = ours_images_per_s(folder, args.steps, device)
+    print(f"ours (train_gan: resident data, bf16 {info['amp_bf16']}, channels_last {info['channels_last']}): "
+          f"{ours:8.1f} images/s  (one-off setup {setup:.1f} s)")
+    print(f"ratio ours / tutorial: {ours / tut:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
