@@ -36,15 +36,15 @@ def test_file_list_matches_the_local_copy(fingercamera_dir):
 
 def test_google_csv_pin_matches_the_local_copy(google_csv):
     assert hashlib.sha256(google_csv.read_bytes()).hexdigest() == GOOGLE_CSV.sha256
-    assert find_or_download_google_csv(google_csv.parent) == google_csv
-    assert find_or_download_google_csv(google_csv) == google_csv
+    assert find_or_download_google_csv(google_csv.parent) == google_csv.resolve()
+    assert find_or_download_google_csv(google_csv) == google_csv.resolve()
 
 
 def test_local_folder_wins(fingercamera_dir, monkeypatch, tmp_path):
-    assert find_or_download_fingercamera(fingercamera_dir) == fingercamera_dir
-    assert find_or_download_fingercamera(fingercamera_dir.parent) == fingercamera_dir
+    assert find_or_download_fingercamera(fingercamera_dir) == fingercamera_dir.resolve()
+    assert find_or_download_fingercamera(fingercamera_dir.parent) == fingercamera_dir.resolve()
     monkeypatch.setenv("AIFASHION_DATA", str(fingercamera_dir.parent))
-    assert find_or_download_fingercamera(cache=tmp_path) == fingercamera_dir
+    assert find_or_download_fingercamera(cache=tmp_path) == fingercamera_dir.resolve()
     monkeypatch.delenv("AIFASHION_DATA")
     with pytest.raises(FileNotFoundError, match="AIFASHION_DATA"):
         find_or_download_fingercamera(cache=tmp_path)
