@@ -36,7 +36,7 @@ def main() -> int:
     ap.add_argument("phase", choices=["train", "export"])
     ap.add_argument("--run", type=Path, default=REPO / "runs" / "seg")
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--steps", type=int, default=2700)
+    ap.add_argument("--steps", type=int, default=3100)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--input-size", type=int, default=192)
     ap.add_argument("--eval-every", type=int, default=300)
@@ -80,7 +80,11 @@ def main() -> int:
     info["garment_label_ids"] = sorted(GARMENT_LABELS)
     info["person_label_ids"] = sorted(PERSON_LABELS)
     out = export_checkpoint(ckpt, args.out, info)
-    print(f"exported {out} ({out.stat().st_size / 1e6:.2f} MB); evaluation took {eval_s:.0f}s")
+    # evaluate the fp16 file itself, and record that too
+    info["val_iou_fp16_file"] = evaluate(load_segmenter(weights=out, device=args.device), ccp)["iou"]
+    out = export_checkpoint(ckpt, args.out, info)
+    print(f"exported {out} ({out.stat().st_size / 1e6:.2f} MB); evaluation took {eval_s:.0f}s; "
+          f"fp16 file: {json.dumps(info['val_iou_fp16_file'])}")
     # qualitative: product shots (no masks exist for them)
     from aifashion.garments import sample_photos
 
