@@ -212,10 +212,7 @@ def write_loss_log(history: list[dict], out_dir: Path) -> None:
     w.writeheader()
     w.writerows(history)
     atomic_write_text(out_dir / "losses.csv", buf.getvalue())
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    from matplotlib.figure import Figure
+    from matplotlib.figure import Figure  # a bare Figure needs no backend: notebooks keep theirs
 
     fig = Figure(figsize=(7, 3.5))
     ax = fig.add_subplot(1, 1, 1)

@@ -164,3 +164,17 @@ def test_shipped_weights_render_2048_seamlessly():
     # middle, and the new seams (the old middle) still score like neighbouring pixels
     rolled = np.roll(np.asarray(img), (1024, 1024), axis=(0, 1))
     assert 0.5 < seam_score(rolled) < 1.5
+
+
+BASELINE_WEIGHTS = DEFAULT_WEIGHTS.parent / "baseline_dcgan.safetensors"
+
+
+@pytest.mark.skipif(not BASELINE_WEIGHTS.exists(), reason="the shipped baseline DCGAN is not built")
+def test_shipped_baseline_has_seams_and_ours_has_none():
+    """The tutorial DCGAN (zero padding, fixed 64 px canvas) shows a seam when tiled; ours does not."""
+    ours, base = load_generator(), load_generator(BASELINE_WEIGHTS)
+    assert base.model_name == "dcgan" and ours.model_name == "tileable"
+    ours_scores = [seam_score(ours.render(c, seed=s, size=64)) for c in ours.classes for s in range(2)]
+    base_scores = [seam_score(base.render(base.classes[0], seed=s, size=64)) for s in range(12)]
+    assert float(np.median(ours_scores)) < 1.3
+    assert float(np.median(base_scores)) > 2.0
