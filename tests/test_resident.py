@@ -32,22 +32,46 @@ def test_full_crop_without_augmentation_is_the_image(small_set):
     assert y.tolist() == d.labels[idx].tolist()
 
 
-def test_flips_and_rotations_are_symmetries_of_the_square(small_set):
-    d = small_set
-    g = torch.Generator().manual_seed(1)
-    idx = torch.zeros(64, dtype=torch.long)
-    x, _ = d.sample(64, 64, g, scale=(1, 1), flip=True, rot90=True, indices=idx)
-    src = d.images[0].float() / 127.5 - 1
+def _symmetry_ids(x: torch.Tensor, src: torch.Tensor) -> list[int]:
+    """For each image of ``x`` the index ``2 * r + f`` of the D4 symmetry of ``src`` it equals."""
     syms = []
     for k in range(4):
         r = torch.rot90(src, k, (1, 2))
         syms += [r, r.flip(2)]
-    seen = set()
+    ids = []
     for xi in x:
         hits = [i for i, s in enumerate(syms) if torch.allclose(xi, s, atol=1e-5)]
-        assert len(hits) >= 1
-        seen.add(hits[0])
-    assert len(seen) >= 6  # 64 draws cover (nearly) all 8 symmetries
+        assert len(hits) >= 1, "not a symmetry of the source image"
+        ids.append(hits[0])
+    return ids
+
+
+def test_flips_and_rotations_are_symmetries_of_the_square(small_set):
+    d = small_set
+    src = d.images[0].float() / 127.5 - 1
+    idx = torch.zeros(96, dtype=torch.long)
+    x, _ = d.sample(96, 64, torch.Generator().manual_seed(1), scale=(1, 1), flip=True, rot90=True, indices=idx)
+    assert set(_symmetry_ids(x, src)) == set(range(8))  # every element of D4 is reached
+    x, _ = d.sample(64, 64, torch.Generator().manual_seed(1), scale=(1, 1), flip=False, rot90=True, indices=idx[:64])
+    assert set(_symmetry_ids(x, src)) == {0, 2, 4, 6}  # rotations only, all four
+    x, _ = d.sample(32, 64, torch.Generator().manual_seed(1), scale=(1, 1), flip=True, rot90=False, indices=idx[:32])
+    assert set(_symmetry_ids(x, src)) == {0, 1}  # identity and the left-right mirror only
+
+
+@pytest.mark.parametrize("out", [32, 45, 20])
+def test_large_crops_match_a_direct_antialiased_resize(small_set, out):
+    # whole-image crops shrunk 64 -> out go through the mip pyramid (levels sqrt(2) apart) and
+    # a uint8 resize: close to shrinking the photo directly with antialiasing, never blocky
+    d = small_set
+    x, _ = d.sample(18, out, torch.Generator().manual_seed(0), scale=(1, 1), flip=False, rot90=False,
+                    indices=torch.arange(18))
+    ref = torch.nn.functional.interpolate(d.images.float(), size=(out, out), mode="bilinear", antialias=True,
+                                          align_corners=False) / 127.5 - 1
+    err = (x - ref).abs()
+    assert float(err.mean()) < 0.015, float(err.mean())  # under 2 grey levels of 255 (measured 0.002-0.009)
+    naive = d.images.float()[:, :, ::2, ::2] / 127.5 - 1  # what skipping pixels would give
+    if out == 32:
+        assert float((naive - ref).abs().mean()) > 2 * float(err.mean())
 
 
 def test_crops_at_native_resolution_are_exact_windows(small_set):

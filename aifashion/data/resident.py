@@ -5,21 +5,24 @@ image is decoded, resized and normalised again in every epoch by Python worker p
 Here the whole pattern set is decoded *once* into one ``uint8`` tensor ``(N, 3, H, W)`` on the
 training device (CPU or CUDA). Each batch is then cut out of it with batched tensor ops only:
 
-1. pick ``B`` image indices, crop sides ``s = scale * H`` (quantised to a few bins) and crop
-   positions, all from one ``torch.Generator``;
+1. pick ``B`` image indices, crop sides ``s = scale * H`` (quantised to a few bins), crop
+   positions and one of the 8 symmetries of the square (dihedral group D4: a 90-degree turn,
+   then optionally a mirror; fabric textures allow them), all from one ``torch.Generator``;
 2. per bin, one gather from a strided view of every window cuts the crops (uint8) from the
-   mip level that is closest above ``out_size``, and one antialiased ``F.interpolate`` resizes
-   them to ``out_size``;
-3. per-sample flips and 90-degree rotations (fabric textures allow them) as masked
-   whole-batch ops;
-4. optional per-sample colour jitter (brightness, contrast, saturation), then ``[-1, 1]``.
+   smallest level of a mip pyramid (levels ``sqrt(2)`` apart, built once, antialiased) that
+   still holds ``>= out_size`` pixels per crop side, and one antialiased bilinear
+   ``F.interpolate`` resizes them to ``out_size``, directly in uint8 on channels-last storage
+   (torch's fast kernel; it shrinks by less than ``sqrt(2)``, crops of exactly ``out_size``
+   keep their pixels);
+3. the symmetries as one gather through 8 precomputed pixel index maps (no per-sample
+   ``torch.where`` chain), still in uint8, then one conversion to float ``[-1, 1]``;
+4. optional per-sample colour jitter (brightness, contrast, saturation).
 
 There is no per-image Python loop in :meth:`ResidentPatternData.sample` (only one over the
 few scale bins).
 """
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass
 from typing import Sequence
@@ -29,12 +32,41 @@ import torch
 import torch.nn.functional as F
 
 
+def _d4_maps(size: int, device: torch.device) -> torch.Tensor:
+    """The 8 symmetries of the square as pixel index maps ``(8, size * size)`` int64.
+
+    ``img.view(size * size)[maps[2 * r + f]]`` is ``img`` turned by ``r * 90`` degrees
+    (``torch.rot90(img, r)``), then mirrored left-right if ``f``.
+    """
+    ar = torch.arange(size * size).view(size, size)
+    maps = []
+    for r in range(4):
+        t = torch.rot90(ar, r, (0, 1))
+        maps += [t.reshape(-1), t.flip(1).reshape(-1)]
+    return torch.stack(maps).to(device)
+
+
+def _resize_uint8(x: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
+    """Antialiased bilinear resize of uint8 ``(B, 3, h, w)`` to ``(B, 3, *size)`` uint8.
+
+    On CPU directly in uint8 (torch has a fast kernel for channels-last RGB); elsewhere (CUDA
+    has no uint8 bilinear) through float32, rounded back to uint8: the same result up to
+    rounding.
+    """
+    aa = x.shape[2] > size[0] or x.shape[3] > size[1]
+    if x.device.type == "cpu":
+        return F.interpolate(x, size=size, mode="bilinear", antialias=aa, align_corners=False)
+    y = F.interpolate(x.float(), size=size, mode="bilinear", antialias=aa, align_corners=False)
+    return y.round_().clamp_(0, 255).to(torch.uint8)
+
+
 @dataclass
 class ResidentPatternData:
     """A pattern set held as one uint8 tensor on a device.
 
     Attributes:
-        images: uint8 tensor ``(N, 3, H, W)``, values 0..255, RGB, on ``device``.
+        images: uint8 tensor ``(N, 3, H, W)``, values 0..255, RGB, on ``device`` (stored
+            channels-last; a mip pyramid of about the same size again is kept beside it).
         labels: int64 tensor ``(N,)``, indices into ``classes``, on ``device``.
         classes: class names (sorted folder names).
     """
@@ -50,16 +82,23 @@ class ResidentPatternData:
             raise ValueError(f"labels must have shape ({self.images.shape[0]},), not {tuple(self.labels.shape)}")
         if len(self.images) == 0:
             raise ValueError("the pattern set is empty")
-        self.images = self.images.contiguous()
+        # channels-last storage: the window gather copies runs of c * 3 bytes, and uint8
+        # bilinear resizing has a fast kernel for channels-last RGB
+        self.images = self.images.contiguous(memory_format=torch.channels_last)
         self.labels = self.labels.to(device=self.images.device, dtype=torch.int64)
-        # mip-map: level l holds the images shrunk 2**l times (antialiased), built once, so that
-        # a batch of large crops is cut from a smaller level instead of being shrunk per batch.
+        # mip-map: level l holds the images shrunk sqrt(2)**l times (antialiased), built once,
+        # so that a batch of large crops is cut from a smaller level (shrunk by < sqrt(2) per
+        # batch) instead of being gathered and shrunk at full size every batch.
         self._levels = [self.images]
-        while min(self._levels[-1].shape[2:]) >= 64:
-            prev = self._levels[-1]
-            down = torch.cat([F.avg_pool2d(prev[i : i + 64].float(), 2).round_().to(torch.uint8)
-                              for i in range(0, len(prev), 64)])
-            self._levels.append(down.contiguous())
+        H, W = self.images.shape[2:]
+        lv = 1
+        while min(H, W) / 2 ** (lv / 2) >= 32:
+            size = (int(round(H / 2 ** (lv / 2))), int(round(W / 2 ** (lv / 2))))
+            src = self._levels[-2] if lv >= 2 else self.images  # halve the level two above
+            down = torch.cat([_resize_uint8(src[i : i + 64], size) for i in range(0, len(src), 64)])
+            self._levels.append(down.contiguous(memory_format=torch.channels_last))
+            lv += 1
+        self._maps: dict[int, torch.Tensor] = {}  # out_size -> the 8 D4 pixel maps
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -140,16 +179,18 @@ class ResidentPatternData:
                 it, so a saved ``generator.get_state()`` replays the same batches.
             scale: crop side as a fraction of the stored side ``H``, drawn uniformly per sample
                 from ``[lo, hi]`` (``0 < lo <= hi <= 1``).
-            flip: random horizontal flips (and, with ``rot90``, thereby all 8 symmetries of the
-                square).
-            rot90: random rotations by multiples of 90 degrees.
+            flip: random horizontal mirrors (with ``rot90``: all 8 symmetries of the square,
+                each with probability 1/8).
+            rot90: random rotations by multiples of 90 degrees (``torch.rot90`` by ``r`` in
+                0..3, uniform); a mirror is applied after the rotation.
             color_jitter: strength ``j`` in ``[0, 1)``: brightness, contrast and saturation are
                 each multiplied by a factor drawn from ``[1 - j, 1 + j]`` per sample.
             class_balanced: draw classes uniformly, then an image of that class (otherwise
                 images uniformly).
             indices: use these image indices (``(B,)`` int64) instead of drawing them.
             n_bins: crop sides are quantised to this many values spread over ``scale`` (each
-                bin is one batched gather + resize).
+                bin is one batched gather + resize; the crops of a bin are cut from one mip
+                level, so a crop side means the same fraction of the photo at every level).
 
         Returns:
             ``(x, y)``: ``x`` float32 ``(B, 3, S, S)`` in ``[-1, 1]``; ``y`` int64 ``(B,)``.
@@ -189,40 +230,44 @@ class ResidentPatternData:
         bins = 1 if hi - lo < 1e-6 else n_bins
         u = rand(B)
         b = (u * bins).long().clamp_max(bins - 1)  # (B,) bin of each sample
-        side = min(H, W)
-        x = torch.empty(B, 3, out_size, out_size, device=dev)
+        # 3. a symmetry of the square per sample: rotation r (k * 90 degrees), then flip f
+        r = torch.randint(0, 4, (B,), generator=g, device=dev) if rot90 else torch.zeros(B, dtype=torch.long, device=dev)
+        f = torch.randint(0, 2, (B,), generator=g, device=dev) if flip else torch.zeros(B, dtype=torch.long, device=dev)
+        sym = r * 2 + f  # (B,) which of the 8 symmetries of the square
+        x8 = torch.empty(B, 3, out_size, out_size, dtype=torch.uint8, device=dev)
         for bi in range(bins):
-            sel = (b == bi).nonzero().squeeze(1)
-            if len(sel) == 0:
+            sel = (b == bi).nonzero().squeeze(1) if bins > 1 else None
+            m = B if sel is None else len(sel)
+            if m == 0:
                 continue
             frac = lo + (hi - lo) * (bi + 0.5) / bins
-            # the smallest mip level that keeps >= out_size pixels per crop side
+            # the smallest mip level that keeps >= out_size pixels per crop side, so that the
+            # resize below shrinks by less than sqrt(2) (or keeps the native pixels)
             level = 0
-            while level + 1 < len(self._levels) and frac * side / 2 ** (level + 1) >= out_size:
+            while (level + 1 < len(self._levels)
+                   and round(frac * min(self._levels[level + 1].shape[2:])) >= out_size):
                 level += 1
             images = self._levels[level]
             h, w = images.shape[2:]
             c = max(1, min(h, w, int(round(frac * min(h, w)))))
-            y0 = (rand(len(sel)) * (h - c + 1)).long().clamp_max(h - c)
-            x0 = (rand(len(sel)) * (w - c + 1)).long().clamp_max(w - c)
-            # every c x c window as a strided view, then one gather: (b, 3, c, c) uint8
+            y0 = (rand(m) * (h - c + 1)).long().clamp_max(h - c)
+            x0 = (rand(m) * (w - c + 1)).long().clamp_max(w - c)
+            # every c x c window as a strided view, then one gather: (m, 3, c, c) uint8,
+            # channels-last like the stored levels
             windows = images.unfold(2, c, 1).unfold(3, c, 1)  # (N, 3, h-c+1, w-c+1, c, c)
-            crop = windows[idx[sel], :, y0, x0].float()
+            crop = windows[idx if sel is None else idx[sel], :, y0, x0]
             if c != out_size:
-                crop = F.interpolate(crop, size=(out_size, out_size), mode="bilinear",
-                                     antialias=c > out_size, align_corners=False)
-            x[sel] = crop
-        x = x / 127.5 - 1.0  # (B, 3, S, S) in [-1, 1]
-
-        # 3. the symmetries of the square, per sample, as masked whole-batch ops
-        if rot90:
-            k = torch.randint(0, 4, (B, 1, 1, 1), generator=g, device=dev)
-            x = torch.where(k == 1, x.rot90(1, (2, 3)), x)
-            x = torch.where(k == 2, x.flip((2, 3)), x)  # from the un-rotated ones: 180 degrees
-            x = torch.where(k == 3, x.rot90(-1, (2, 3)), x)
-        if flip:
-            fl = torch.randint(0, 2, (B, 1, 1, 1), generator=g, device=dev) == 1
-            x = torch.where(fl, x.flip(3), x)
+                crop = _resize_uint8(crop, (out_size, out_size))
+            if sel is None:
+                x8.copy_(crop)
+            else:
+                x8[sel] = crop
+        if rot90 or flip:  # the symmetry permutes pixels: one gather with 8 precomputed maps
+            if out_size not in self._maps:
+                self._maps[out_size] = _d4_maps(out_size, dev)
+            flat = x8.view(B, 3, out_size * out_size)
+            x8 = flat.gather(2, self._maps[out_size][sym][:, None].expand(B, 3, -1)).view_as(x8)
+        x = x8.float().mul_(1 / 127.5).sub_(1.0)  # (B, 3, S, S) in [-1, 1]
 
         # 4. colour jitter, per sample
         if color_jitter > 0:
