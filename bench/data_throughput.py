@@ -18,8 +18,6 @@ Prints the machine, images/s of each, and the ratio ours / tutorial last.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -29,46 +27,16 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _common import machine, sync, tutorial_dataset  # noqa: E402  (bench/ is on sys.path)
+
 from aifashion.data.resident import ResidentPatternData  # noqa: E402
 from aifashion.paths import FINGERCAMERA, data_root  # noqa: E402
-
-
-def machine(device: torch.device) -> str:
-    cpu = platform.machine()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    s = f"CPU: {cpu}; {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}; torch {torch.__version__}"
-    if device.type == "cuda":
-        s += f"; device: {torch.cuda.get_device_name(device)}"
-    else:
-        s += "; device: cpu"
-    try:
-        s += f"; load average {os.getloadavg()[0]:.1f} (other work on the machine slows both sides)"
-    except OSError:
-        pass
-    return s
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
 
 
 def tutorial_images_per_s(folder: Path, n_images: int, device: torch.device, batch: int = 128,
                           workers: int = 2, image_size: int = 64) -> float:
     """The tutorial's data pipeline, timed from the first epoch's start to ``n_images`` delivered."""
-    import torchvision.datasets as dset
-    import torchvision.transforms as transforms
-
-    dataset = dset.ImageFolder(root=str(folder), transform=transforms.Compose([
-        transforms.Resize(image_size),
-        transforms.CenterCrop(image_size),
-        transforms.ToTensor(),
-        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
-    ]))
+    dataset = tutorial_dataset(folder, image_size)
     g = torch.Generator().manual_seed(0)
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers, generator=g)
     done = 0
@@ -79,7 +47,7 @@ def tutorial_images_per_s(folder: Path, n_images: int, device: torch.device, bat
             done += len(x)
             if done >= n_images:
                 break
-    _sync(device)
+    sync(device)
     return done / (time.perf_counter() - t0)
 
 
@@ -87,13 +55,13 @@ def ours_images_per_s(data: ResidentPatternData, n_images: int, device: torch.de
                       image_size: int = 64, scale=(0.25, 0.5)) -> float:
     g = torch.Generator(device=device).manual_seed(0)
     data.sample(batch, image_size, generator=g, scale=scale)  # warm-up
-    _sync(device)
+    sync(device)
     done = 0
     t0 = time.perf_counter()
     while done < n_images:
         x, _ = data.sample(batch, image_size, generator=g, scale=scale)
         done += len(x)
-    _sync(device)
+    sync(device)
     return done / (time.perf_counter() - t0)
 
 
@@ -118,7 +86,7 @@ def main(argv=None) -> int:
         return 2
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
                           ("cpu" if args.device == "auto" else args.device))
-    print(machine(device))
+    print(machine(device, ' (other work on the machine slows both sides)'))
     print(f"folder: {folder}; batch 128 at 64x64")
 
     tut = tutorial_images_per_s(folder, args.tutorial_images, device)
@@ -126,7 +94,7 @@ def main(argv=None) -> int:
 
     t0 = time.perf_counter()
     data = ResidentPatternData.from_folder(folder, device=device, size=args.data_size)
-    _sync(device)
+    sync(device)
     setup = time.perf_counter() - t0
     print(f"ours: one-off decode of {len(data)} images at {args.data_size}px onto {device}: {setup:.1f} s")
     ours = ours_images_per_s(data, args.ours_images, device, scale=tuple(args.scale))

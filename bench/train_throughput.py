@@ -27,8 +27,6 @@ Prints the machine, each figure, and the training ratio ours / tutorial last.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -41,43 +39,17 @@ import torch.nn as nn
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from _common import machine, sync, tutorial_dataset  # noqa: E402  (bench/ is on sys.path)
+
 from aifashion.paths import FINGERCAMERA, data_root  # noqa: E402
 
 
-def machine(device: torch.device) -> str:
-    cpu = platform.machine()
-    try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    s = f"CPU: {cpu}; {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}; torch {torch.__version__}"
-    s += f"; device: {torch.cuda.get_device_name(device)}" if device.type == "cuda" else "; device: cpu"
-    try:
-        s += f"; load average {os.getloadavg()[0]:.1f}"
-    except OSError:
-        pass
-    return s
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-# ------------------------------------------------------------------------------- tutorial
 def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128,
                           workers: int = 2, seed: int = 0) -> float:
     """The tutorial's training loop; images/s over ``steps`` steps after one warm-up step."""
-    import torchvision.datasets as dset
-    import torchvision.transforms as transforms
-
     from aifashion.models.dcgan import DCGANConfig, Discriminator, Generator
 
-    dataset = dset.ImageFolder(root=str(folder), transform=transforms.Compose([
-        transforms.Resize(64), transforms.CenterCrop(64), transforms.ToTensor(),
-        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
-    ]))
+    dataset = tutorial_dataset(folder, 64)
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers,
                                          generator=torch.Generator().manual_seed(seed))
     cfg = DCGANConfig()
@@ -119,13 +91,13 @@ def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch:
         for data, _ in loader:  # each epoch starts the workers again, as in the tutorial
             step(data)
             if warm:
-                _sync(device)
+                sync(device)
                 warm, t0 = False, time.perf_counter()
                 continue
             done += len(data)
             steps -= 1
             if steps <= 0:
-                _sync(device)
+                sync(device)
                 return done / (time.perf_counter() - t0)
 
 
@@ -179,16 +151,16 @@ def generation(device: torch.device, path: str | None, repeats: int, big: int) -
     gen.render(cat, seed=0, size=256)  # warm-up
     times = []
     for r in range(repeats):
-        _sync(device)
+        sync(device)
         t0 = time.perf_counter()
         gen.render(cat, seed=r, size=256)
-        _sync(device)
+        sync(device)
         times.append(time.perf_counter() - t0)
     print(f"generate one 256x256 pattern: {statistics.median(times) * 1000:.1f} ms "
           f"(median of {repeats}; target < 50 ms)")
     t0 = time.perf_counter()
     img = gen.render(cat, seed=1, size=big)
-    _sync(device)
+    sync(device)
     dt = time.perf_counter() - t0
     print(f"generate one {big}x{big} pattern: {dt:.2f} s; seam score {seam_score(img):.3f} (1.0 = seamless)")
 
