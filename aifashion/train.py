@@ -24,11 +24,10 @@ import copy
 import csv
 import io
 import json
-import math
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -37,7 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from aifashion.atomic import atomic_save, atomic_write_text
-from aifashion.models import CONFIGS, build_model
+from aifashion.models import build_model
 
 CKPT_FORMAT = "aifashion-gan-checkpoint/1"
 EXPORT_FORMAT = "aifashion-generator/1"
@@ -501,8 +500,6 @@ def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
         The safetensors path. The JSON holds ``format``, ``model``, ``config`` (``asdict``),
         ``classes`` and ``training`` (steps, images seen, seconds, device, data, train config).
     """
-    from safetensors.torch import save_file
-
     if dtype not in ("float32", "float16"):
         raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
     ckpt_path = Path(checkpoint)
@@ -520,15 +517,7 @@ def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
         size = ck["train_config"]["image_size"]
         recompute_bn_stats(G, len(ck["classes"]), size, batches=bn_batches, seed=ck["train_config"]["seed"])
         state = G.state_dict()
-    tdt = torch.float16 if dtype == "float16" else torch.float32
-    tensors = {k: (v.to(tdt) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
-    out_path = Path(out_path)
-    meta = {
-        "format": EXPORT_FORMAT,
-        "model": ck["model"],
-        "config": ck["model_config"],
-        "classes": ck["classes"],
-        "dtype": dtype,
+    info = {
         "weights": "ema" if ema else "raw",
         "bn_stats": f"recomputed over {bn_batches} random batches" if bn_batches > 0 else "from the checkpoint",
         "training": {
@@ -539,7 +528,25 @@ def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
         },
     }
     if extra:
-        meta["extra"] = extra
+        info["extra"] = extra
+    return save_generator(state, ck["model"], ck["model_config"], ck["classes"], out_path, dtype, **info)
+
+
+def save_generator(state: dict[str, torch.Tensor], model: str, config: dict, classes: Sequence[str],
+                   out_path: str | os.PathLike, dtype: str = "float32", **info: Any) -> Path:
+    """Write a generator ``state_dict`` in the export format that :func:`generate.load_generator` reads.
+
+    ``out_path`` (safetensors, floats cast to ``dtype`` "float32"/"float16", the JSON config also in
+    its metadata) and ``out_path.json`` (``format``, ``model``, ``config``, ``classes``, ``dtype``
+    and any ``info`` fields), both written atomically. Returns the safetensors path.
+    """
+    from safetensors.torch import save_file
+
+    tdt = torch.float16 if dtype == "float16" else torch.float32
+    tensors = {k: (v.to(tdt) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
+    out_path = Path(out_path)
+    meta = {"format": EXPORT_FORMAT, "model": model, "config": config, "classes": list(classes),
+            "dtype": dtype, **info}
     atomic_save(out_path, lambda p: save_file(tensors, str(p), metadata={"aifashion": json.dumps(meta)}))
     atomic_write_text(out_path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
     return out_path

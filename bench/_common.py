@@ -42,3 +42,18 @@ def tutorial_dataset(folder: Path, image_size: int = 64):
         transforms.ToTensor(),
         transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
     ]))
+
+
+def pattern_folder(explicit: str | None) -> Path | None:
+    """``explicit``, else ``$AIFASHION_DATA/clothing-patterns-fingercamera``; None when absent."""
+    from aifashion.paths import FINGERCAMERA, data_root
+
+    folder = Path(explicit) if explicit else (data_root() or Path("/nonexistent")) / FINGERCAMERA
+    return folder if folder.is_dir() else None
+
+
+def pick_device(name: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; any other name as given."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(name)

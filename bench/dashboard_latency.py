@@ -11,7 +11,6 @@ their ratio is printed last.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
@@ -26,23 +25,16 @@ from aifashion.paths import CLOTHING_SMALL, WEIGHTS_DIR, data_root
 
 def _random_generator(tmp: Path) -> Path:
     """A randomly initialised tileable generator in the export format (same cost as trained)."""
-    from safetensors.torch import save_file
-
     from dataclasses import asdict
 
     from aifashion.models.tileable import TileableConfig, TileableGenerator
+    from aifashion.train import save_generator
 
     torch.manual_seed(0)
     cfg = TileableConfig()
-    model = TileableGenerator(cfg).eval()
     classes = ["floral", "geometric", "paisley", "plaid", "polka-dot", "striped"][: cfg.n_classes]
-    meta = {"format": "aifashion-generator/1", "model": "tileable", "config": asdict(cfg), "classes": classes,
-            "dtype": "float32", "weights": "random-init"}
-    out = tmp / "generator.safetensors"
-    state = {k: v.contiguous() for k, v in model.state_dict().items()}
-    save_file(state, str(out), metadata={"aifashion": json.dumps(meta)})
-    out.with_suffix(".json").write_text(json.dumps(meta))
-    return out
+    return save_generator(TileableGenerator(cfg).state_dict(), "tileable", asdict(cfg), classes,
+                          tmp / "generator.safetensors", weights="random-init")
 
 
 def _random_segmenter(tmp: Path) -> Path:

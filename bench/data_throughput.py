@@ -27,10 +27,10 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from _common import machine, sync, tutorial_dataset  # noqa: E402  (bench/ is on sys.path)
+from _common import machine, pattern_folder, pick_device, sync, tutorial_dataset  # noqa: E402  (bench/ is on sys.path)
 
 from aifashion.data.resident import ResidentPatternData  # noqa: E402
-from aifashion.paths import FINGERCAMERA, data_root  # noqa: E402
+from aifashion.paths import FINGERCAMERA  # noqa: E402
 
 
 def tutorial_images_per_s(folder: Path, n_images: int, device: torch.device, batch: int = 128,
@@ -80,12 +80,11 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     if args.quick:
         args.tutorial_images, args.ours_images = 400, 2560
-    folder = Path(args.data) if args.data else (data_root() or Path("/nonexistent")) / FINGERCAMERA
-    if not folder.is_dir():
-        print(f"no pattern folder at {folder}: give --data or set AIFASHION_DATA", file=sys.stderr)
+    folder = pattern_folder(args.data)
+    if folder is None:
+        print("no pattern folder: give --data or set AIFASHION_DATA", file=sys.stderr)
         return 2
-    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else
-                          ("cpu" if args.device == "auto" else args.device))
+    device = pick_device(args.device)
     print(machine(device, ' (other work on the machine slows both sides)'))
     print(f"folder: {folder}; batch 128 at 64x64")
 

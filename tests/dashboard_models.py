@@ -16,26 +16,18 @@ def generator_file(tmp: Path) -> Path | None:
     random tileable generator exported into ``tmp`` with the package's own exporter."""
     if SHIPPED_GENERATOR.is_file():
         return None
-    import json
     from dataclasses import asdict
 
     import torch
-    from safetensors.torch import save_file
 
     from aifashion.models.tileable import TileableConfig, TileableGenerator
+    from aifashion.train import save_generator
 
     torch.manual_seed(0)
     cfg = TileableConfig()
-    model = TileableGenerator(cfg).eval()
     classes = ["floral", "geometric", "paisley", "plaid", "polka-dot", "striped"][: cfg.n_classes]
-    # the export format of aifashion.train.export_generator, written from a fresh model
-    meta = {"format": "aifashion-generator/1", "model": "tileable", "config": asdict(cfg), "classes": classes,
-            "dtype": "float32", "weights": "random-init"}
-    out = tmp / "generator.safetensors"
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(out),
-              metadata={"aifashion": json.dumps(meta)})
-    out.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
-    return out
+    return save_generator(TileableGenerator(cfg).state_dict(), "tileable", asdict(cfg), classes,
+                          tmp / "generator.safetensors", weights="random-init")
 
 
 def segmenter_file(tmp: Path) -> Path | None:
