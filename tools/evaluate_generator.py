@@ -13,7 +13,8 @@ Two subcommands::
 ``evaluate`` renders ``--per-class`` samples of every class at ``--size`` (64, the training size)
 with seeds 0..n-1 and reports, per generator: class fidelity (overall and per class) under the
 classifier, KID (mean ± std) and Fréchet distance between real and generated classifier features,
-the seam score of every sample (mean, median, per class), and the real-vs-real reference values
+the seam score of every sample (mean, median, per class), periodicity per class (median, and
+its W1 distance to the real views' periodicity: regular geometry), and the real-vs-real reference values
 (two disjoint halves of the real views) that say what "as good as real" looks like.
 Real features come from random 64x64 views of every real photo (crop sides ``--real-scale`` of the
 photo), the views the generator was trained on.
@@ -28,6 +29,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,6 +62,13 @@ def _folder(arg: str | None) -> Path:
     return root / FINGERCAMERA
 
 
+def _named(text: str) -> tuple[str, str]:
+    name, sep, path = text.partition("=")
+    if not sep or not name or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=FILE, not {text!r}")
+    return name, path
+
+
 def cmd_train_classifier(args) -> int:
     folder = _folder(args.data)
     photos = M.load_real_patterns(folder, size=args.store_size)
@@ -78,7 +87,7 @@ def cmd_train_classifier(args) -> int:
     return 0
 
 
-def evaluate_files(paths: list[str], classifier, real_feats, args) -> dict:
+def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodicity=None, inception=None) -> dict:
     """Render and evaluate one export, or several single-class baseline exports pooled together."""
     from aifashion.generate import load_generator
 
@@ -93,7 +102,12 @@ def evaluate_files(paths: list[str], classifier, real_feats, args) -> dict:
         names += intended or []
         files.append({"file": str(path), "model": gen.model_name, "classes": list(gen.classes)})
     out = M.evaluate_samples(classifier, torch.cat(xs), names if conditional else None, real_feats, kid_subsets=args.kid_subsets,
-                             kid_subset_size=args.kid_subset_size, seed=args.seed)
+                             kid_subset_size=args.kid_subset_size, seed=args.seed, real_periodicity=real_periodicity)
+    if inception is not None:  # standard Inception KID / FID against the same real views
+        net, real_inc = inception
+        fake_inc = net(torch.cat(xs))
+        k = M.kid(real_inc, fake_inc, subsets=args.kid_subsets, subset_size=args.kid_subset_size, seed=args.seed)
+        out["inception"] = {"kid": {"mean": k[0], "std": k[1]}, "fid": M.frechet_distance(real_inc, fake_inc)}
     out["files"] = files
     out["seconds_per_sample"] = round(secs / max(1, out["n"]), 5)
     return out
@@ -102,10 +116,19 @@ def evaluate_files(paths: list[str], classifier, real_feats, args) -> dict:
 def cmd_evaluate(args) -> int:
     classifier = M.load_pattern_classifier(args.classifier, device=args.device)
     folder = _folder(args.data)
-    images, _, _ = M.load_real_patterns(folder, size=256)
+    images, labels, classes = M.load_real_patterns(folder, size=256)
     real, _ = M.real_view_features(classifier, images, args.real_views, tuple(args.real_scale), seed=args.seed)
+    real_per = M.real_view_periodicity(images, labels, classes, n_per_class=args.per_class, size=args.size,
+                                       scale=tuple(args.real_scale), seed=args.seed)
     half = len(real) // 2
     ref_kid = M.kid(real[:half], real[half:], subsets=args.kid_subsets, subset_size=args.kid_subset_size, seed=args.seed)
+    inception = None
+    if args.inception:
+        net = M.InceptionFeatures(device=args.device)
+        x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
+        views, _ = M.random_views(x, args.real_views, args.size, torch.Generator().manual_seed(args.seed),
+                                  scale=tuple(args.real_scale), augment=False)
+        inception = (net, net(views))
     info = getattr(classifier, "info", {})
     report = {
         "machine": machine(), "device": args.device, "classifier": str(args.classifier or M.CLASSIFIER_WEIGHTS),
@@ -114,13 +137,24 @@ def cmd_evaluate(args) -> int:
         "samples_per_class": args.per_class, "size": args.size,
         "real": {"views": len(real), "scale": list(args.real_scale),
                  "real_vs_real_kid": {"mean": ref_kid[0], "std": ref_kid[1]},
-                 "real_vs_real_frechet_distance": M.frechet_distance(real[:half], real[half:])},
+                 "real_vs_real_frechet_distance": M.frechet_distance(real[:half], real[half:]),
+                 "periodicity_median_per_class": {c: float(np.median(v)) for c, v in real_per.items()}},
         "generators": {},
     }
     if args.generator or not args.baseline:
-        report["generators"]["ours"] = evaluate_files([args.generator] if args.generator else [None], classifier, real, args)
+        report["generators"]["ours"] = evaluate_files([args.generator] if args.generator else [None], classifier, real,
+                                                      args, real_per, inception)
+    for name, path in args.compare:
+        report["generators"][name] = evaluate_files([path], classifier, real, args, real_per, inception)
     if args.baseline:
-        report["generators"]["baseline"] = evaluate_files(args.baseline, classifier, real, args)
+        report["generators"]["baseline"] = evaluate_files(args.baseline, classifier, real, args, real_per, inception)
+    if inception is not None:
+        real_inc = inception[1]
+        k = M.kid(real_inc[:half], real_inc[half:], subsets=args.kid_subsets, subset_size=args.kid_subset_size,
+                  seed=args.seed)
+        report["real"]["inception"] = {"real_vs_real_kid": {"mean": k[0], "std": k[1]},
+                                       "real_vs_real_fid": M.frechet_distance(real_inc[:half], real_inc[half:]),
+                                       "weights": str(inception[0].path)}
     atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     return 0
@@ -144,6 +178,10 @@ def main(argv=None) -> int:
     e.add_argument("--generator", help="our exported generator (.safetensors); default: the shipped one")
     e.add_argument("--baseline", nargs="+", help="exported baseline generator(s): one unconditional export, or one "
                    "single-class export per class (the seed's recipe), pooled")
+    e.add_argument("--compare", type=_named, action="append", default=[], metavar="NAME=FILE",
+                   help="evaluate another export under NAME too (repeatable), e.g. an ablation arm")
+    e.add_argument("--inception", action="store_true",
+                   help="also standard Inception KID / FID (needs pip install 'aifashion[inception]'; never downloads)")
     e.add_argument("--classifier", help="classifier .safetensors (default: the shipped one)")
     e.add_argument("--data", help="pattern folder (default $AIFASHION_DATA/clothing-patterns-fingercamera)")
     e.add_argument("--out", type=Path, required=True)

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Periodic-part ablation: train the tileable generator with and without its plane waves
+# (n_waves 16 vs 0), same recipe and seed otherwise, both arms at once (one CPU thread each),
+# and export each arm's EMA generator. Evaluate the pairs with
+#   python tools/evaluate_generator.py evaluate --generator OUT/waves_sSEED/generator.safetensors ...
+#
+#   tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]     (ARM: waves, nowaves; default both)
+#
+# The shipped recipe (tools/train_shipped_generator.sh) is the "waves" arm.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SEED="${1:?usage: tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT]}"
+STEPS="${2:-2400}"
+ROOT="${3:-$REPO/runs/ablation}"
+shift $(( $# < 3 ? $# : 3 ))
+ARMS=("$@")
+[ ${#ARMS[@]} -gt 0 ] || ARMS=(waves nowaves)
+: "${AIFASHION_DATA:=$REPO/../shared/data}"
+export AIFASHION_DATA
+for arm in "${ARMS[@]}"; do
+    case "$arm" in waves) waves=16 ;; nowaves) waves=0 ;; *) echo "unknown arm $arm (waves, nowaves)" >&2; exit 2 ;; esac
+    out="$ROOT/${arm}_s$SEED"
+    mkdir -p "$out"
+    "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
+        --out-dir "$out" --model tileable --loss hinge --model-config "n_waves=$waves" \
+        --image-size 64 --data-size 256 --scale 0.35 0.75 \
+        --batch 32 --steps "$STEPS" --ckpt-every 200 --sample-every 400 --num-threads 1 --seed "$SEED" \
+        --no-progress --export "$out/generator.safetensors" >> "$out/log.txt" 2>&1 &
+done
+wait
+echo "done: ${ARMS[*]} (seed $SEED) under $ROOT"
