@@ -124,6 +124,27 @@ def test_waves_are_snapped_to_whole_periods():
     assert G.wave_mlp[0].weight.grad is not None and G.wave_mlp[0].weight.grad.abs().sum() > 0
 
 
+def test_wave_gate_scales_the_waves_and_learns():
+    torch.manual_seed(0)
+    G = build_model("tileable", **SMALL, wave_gate=True).generator.eval()
+    assert not hasattr(build_model("tileable", **SMALL).generator, "wave_amp")  # off by default (old exports load)
+    z = G.sample_latent(2, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 3])
+    with torch.no_grad():
+        x_on = G(**z, y=y)
+        G.wave_amp.bias.fill_(-60.0)  # amplitude ~0: as if the waves were not there
+        x_off = G(**z, y=y)
+        z_flat = dict(z, phase=torch.zeros_like(z["phase"]))
+        x_off2 = G(**z_flat, y=y)  # ... so the phases no longer matter
+    assert not torch.allclose(x_on, x_off, atol=1e-3)
+    assert torch.allclose(x_off, x_off2, atol=1e-5)
+    assert 0.5 < seam_score(x_on[0]) < 1.5
+    G.wave_amp.bias.data.fill_(0.0)
+    G.train()
+    G(**z, y=y).square().mean().backward()
+    assert G.wave_amp.weight.grad is not None and G.wave_amp.weight.grad.abs().sum() > 0
+
+
 def test_class_weights_equal_labels_and_mix_in_between():
     torch.manual_seed(0)
     G = build_model("tileable", **SMALL).generator.eval()

@@ -109,6 +109,7 @@ def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_t
     resumed = train_gan(tiny_cfg(fingercamera_dir, killed, **cfg))
     assert resumed.resumed_from == at_kill and resumed.step == steps
     straight = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "straight", **cfg))
+    assert straight.resumed_from == 0 and straight.step == steps
     a = torch.load(killed / "checkpoint.pt", weights_only=False)
     b = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=False)
     sa, sb = _state(a), _state(b)

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Periodic-part ablation: train the tileable generator with and without its plane waves
 # (n_waves 16 vs 0), same recipe and seed otherwise, both arms at once (one CPU thread each),
-# and export each arm's EMA generator. Evaluate the pairs with
+# and export each arm's EMA generator. A third arm, "gate", adds the per-wave amplitude head
+# (wave_gate=true). Evaluate the pairs with
 #   python tools/evaluate_generator.py evaluate --generator OUT/waves_sSEED/generator.safetensors ...
 #
-#   tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]     (ARM: waves, nowaves; default both)
+#   tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]     (ARM: waves, nowaves, gate; default the first two)
 #
 # The shipped recipe (tools/train_shipped_generator.sh) is the "waves" arm.
 set -euo pipefail
@@ -18,11 +19,13 @@ ARMS=("$@")
 : "${AIFASHION_DATA:=$REPO/../shared/data}"
 export AIFASHION_DATA
 for arm in "${ARMS[@]}"; do
-    case "$arm" in waves) waves=16 ;; nowaves) waves=0 ;; *) echo "unknown arm $arm (waves, nowaves)" >&2; exit 2 ;; esac
+    gate=false
+    case "$arm" in waves) waves=16 ;; nowaves) waves=0 ;; gate) waves=16; gate=true ;;
+        *) echo "unknown arm $arm (waves, nowaves, gate)" >&2; exit 2 ;; esac
     out="$ROOT/${arm}_s$SEED"
     mkdir -p "$out"
     "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-        --out-dir "$out" --model tileable --loss hinge --model-config "n_waves=$waves" \
+        --out-dir "$out" --model tileable --loss hinge --model-config "n_waves=$waves" --model-config "wave_gate=$gate" \
         --image-size 64 --data-size 256 --scale 0.35 0.75 \
         --batch 32 --steps "$STEPS" --ckpt-every 200 --sample-every 400 --num-threads 1 --seed "$SEED" \
         --no-progress --export "$out/generator.safetensors" >> "$out/log.txt" 2>&1 &

@@ -15,7 +15,9 @@ Ideas (and where they come from):
   period of stripes, checks and dots is learned per pattern. Each ``f`` is *snapped* to the
   nearest multiple of ``1 / w`` cycles per cell (``w`` = grid width; the same for height), so a
   whole number of periods fits the canvas and the waves stay exactly periodic on it
-  (straight-through estimator in training). The waves are fed to every level, at that level's
+  (straight-through estimator in training). Optionally (``wave_gate``) a linear head gives each
+  wave a per-pattern amplitude in (0, 1), so that a class without regular geometry (solid) can
+  turn the waves down. The waves are fed to every level, at that level's
   resolution (all but the last, which only paints), so fine periods are not limited by the
   coarse latent grid; each level only gets the waves below its Nyquist frequency (no aliasing).
 - **Class conditioning**: conditional BatchNorm (gain and bias from the class embedding and the
@@ -45,6 +47,7 @@ class TileableConfig:
     nz_local: int = 32  # local noise channels per latent cell
     nz_global: int = 32  # global noise (one vector per pattern)
     n_waves: int = 16  # periodic plane-wave channels (0 = no periodic part: the ablation)
+    wave_gate: bool = False  # learn a per-pattern amplitude in (0, 1) for each wave (lets a class turn waves off)
     max_freq: float = 4.0  # largest wave frequency, cycles per latent cell
     emb_dim: int = 64  # class embedding
     ngf: int = 16  # channels at the last hidden level; doubled per level towards the latent grid
@@ -128,6 +131,10 @@ class TileableGenerator(nn.Module):
                 ang = torch.empty(k).uniform_(0, math.pi)
                 f0 = torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], 1) / cfg.max_freq
                 self.wave_mlp[2].bias.copy_(torch.atanh(f0.clamp(-0.99, 0.99)).flatten())
+            if cfg.wave_gate:  # [z_global, embedding] -> K amplitudes sigmoid(.), starting near 1
+                self.wave_amp = nn.Linear(cond, k)
+                nn.init.normal_(self.wave_amp.weight, 0.0, 0.02)
+                nn.init.constant_(self.wave_amp.bias, 3.0)
         # level 0, on the latent grid: (nz_local + nz_global + K) x h x w -> ch[0] x h x w
         self.convs = nn.ModuleList([nn.Conv2d(cfg.nz_local + cfg.nz_global + k, ch[0], 3, 1, 1,
                                               bias=False, padding_mode="circular")])
@@ -200,6 +207,7 @@ class TileableGenerator(nn.Module):
         cw = self.class_weights(y)
         cond = torch.cat([self.embed(cw), z_global], 1)  # (B, emb_dim + nz_global)
         freq = self.wave_vectors(z_global, cw, h, w) if c.n_waves > 0 else None
+        amp = torch.sigmoid(self.wave_amp(cond).float()) if c.n_waves > 0 and c.wave_gate else None  # (B, K)
 
         def waves(res: int, like: torch.Tensor) -> list[torch.Tensor]:
             if freq is None:
@@ -207,6 +215,8 @@ class TileableGenerator(nn.Module):
             # anti-aliasing: a level with res pixels per cell only gets the waves below its
             # Nyquist frequency (res / 2 cycles per cell); finer waves join at finer levels
             keep = (freq.detach().abs() < res / 2).all(-1).to(freq.dtype)  # (B, K)
+            if amp is not None:
+                keep = keep * amp
             return [(plane_waves(freq, phase.float(), h, w, res) * keep[:, :, None, None]).to(like.dtype)]
 
         zg = z_global[:, :, None, None].expand(B, c.nz_global, h, w)
