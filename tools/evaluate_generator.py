@@ -175,7 +175,7 @@ def main(argv=None) -> int:
     t.add_argument("--device", default="cpu")
     t.set_defaults(fn=cmd_train_classifier)
     e = sub.add_parser("evaluate", help="metrics of exported generators against the real photos")
-    e.add_argument("--generator", help="our exported generator (.safetensors); default: the shipped one")
+    e.add_argument("--generator", help="our exported generator (.safetensors); default: the shipped one, evaluated unless --baseline is given without --generator")
     e.add_argument("--baseline", nargs="+", help="exported baseline generator(s): one unconditional export, or one "
                    "single-class export per class (the seed's recipe), pooled")
     e.add_argument("--compare", type=_named, action="append", default=[], metavar="NAME=FILE",

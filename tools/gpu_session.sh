@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# One prepared GPU run for a session that is lent a device machine (see the device tool's README):
+# the training-throughput benchmark on the GPU, then our generator trained for a fixed time with
+# the shipped recipe at a GPU batch, exported and evaluated. Everything it writes goes to $OUT.
+#
+# Here (once):  tools/gpu_session.sh prepare
+#     writes local-data/fingercamera256/ (git-ignored): the FingerCamera photos at 256x256 JPEG,
+#     about 10 MB, small enough to travel beside the working tree (64 MiB in all).
+# There:        run(command="bash tools/gpu_session.sh run", carry=["local-data"], timeout_s=600)
+#     env knobs: TRAIN_S (training seconds, default 300), BATCH (default 256), DEVICE (default
+#     cuda), STEPS_BENCH (timed steps per side of the benchmark, default 50), TINY=1 (a CPU
+#     rehearsal: seconds-long stages).
+# Files back in $OUT (at most 8): bench.txt, train_log.txt, generator.safetensors + .json,
+#     samples.png, losses.png, eval.json, summary.txt.
+set -euo pipefail
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DATA="$REPO/local-data/fingercamera256"
+PY="${PYTHON:-python3}"
+
+case "${1:-}" in
+prepare)
+    : "${AIFASHION_DATA:=$REPO/../shared/data}"
+    "$REPO/.venv/bin/python" - "$AIFASHION_DATA/clothing-patterns-fingercamera" "$DATA" <<'PY'
+import sys
+from pathlib import Path
+from PIL import Image
+src, dst = Path(sys.argv[1]), Path(sys.argv[2])
+n = 0
+for cls in sorted(p for p in src.iterdir() if p.is_dir()):
+    (dst / cls.name).mkdir(parents=True, exist_ok=True)
+    for f in sorted(cls.iterdir()):
+        try:
+            im = Image.open(f).convert("RGB")
+        except OSError:
+            continue
+        im.resize((256, 256), Image.LANCZOS).save(dst / cls.name / (f.stem + ".jpg"), quality=92)
+        n += 1
+print(f"{n} photos -> {dst}")
+PY
+    du -sh "$DATA"
+    ;;
+run)
+    : "${OUT:?set OUT to the folder for the results}"
+    [ -d "$DATA" ] || { echo "no $DATA: run 'tools/gpu_session.sh prepare' here and carry local-data" >&2; exit 2; }
+    export PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}" PYTHONUNBUFFERED=1
+    DEVICE="${DEVICE:-cuda}"; TRAIN_S="${TRAIN_S:-300}"; BATCH="${BATCH:-256}"; STEPS_BENCH="${STEPS_BENCH:-50}"
+    EVAL_ARGS=(--per-class 100 --real-views 1200)
+    if [ "${TINY:-0}" = 1 ]; then TRAIN_S=15; BATCH=8; STEPS_BENCH=2; EVAL_ARGS=(--per-class 4 --real-views 64 --kid-subsets 5 --kid-subset-size 16); fi
+    cd "$REPO"
+    { command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader || true
+      "$PY" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"; } | tee "$OUT/summary.txt"
+    # 1. training throughput: tutorial recipe vs ours, side by side (ratio printed last)
+    "$PY" bench/train_throughput.py --device "$DEVICE" --data "$DATA" --steps "$STEPS_BENCH" --skip-generate \
+        2>&1 | grep -v '^step ' | tee "$OUT/bench.txt"
+    # 2. our generator, the shipped recipe at a GPU batch, for TRAIN_S seconds, then export
+    "$PY" -m aifashion.cli train-gan --device "$DEVICE" --data-dir "$DATA" --out-dir /tmp/gpu_gan --no-resume \
+        --model tileable --loss hinge --image-size 64 --data-size 256 --scale 0.35 0.75 \
+        --batch "$BATCH" --steps 10000000 --time-limit "$TRAIN_S" --ckpt-every 2000 --sample-every 2000 \
+        --seed 0 --no-progress --export "$OUT/generator.safetensors" > "$OUT/train_log.txt" 2>&1
+    tail -n 2 "$OUT/train_log.txt" | tee -a "$OUT/summary.txt"
+    cp /tmp/gpu_gan/samples/latest.png "$OUT/samples.png"
+    cp /tmp/gpu_gan/losses.png "$OUT/losses.png"
+    # 3. the model card's metrics for it (classifier fidelity, KID, seam score, periodicity per class)
+    "$PY" tools/evaluate_generator.py evaluate --device "$DEVICE" --data "$DATA" --real-scale 0.35 0.75 \
+        --generator "$OUT/generator.safetensors" "${EVAL_ARGS[@]}" --out "$OUT/eval.json" > /dev/null
+    "$PY" - "$OUT/eval.json" <<'PY' | tee -a "$OUT/summary.txt"
+import json, sys
+r = json.load(open(sys.argv[1]))["generators"]["ours"]
+print(f"class fidelity {r['class_fidelity']['overall']:.3f} {r['class_fidelity']['per_class']}")
+print(f"KID {r['kid']['mean']:.4f} +- {r['kid']['std']:.4f}; seam {r['seam_score']['mean']:.3f}; "
+      f"periodicity W1 {r['periodicity']['w1_to_real_per_class']}")
+PY
+    ;;
+*)
+    echo "usage: tools/gpu_session.sh prepare | run   (see the header)" >&2
+    exit 2
+    ;;
+esac
