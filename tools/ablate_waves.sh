@@ -10,6 +10,7 @@
 # The shipped recipe (tools/train_shipped_generator.sh) is the "waves" arm.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/tools/recipe.sh"
 SEED="${1:?usage: tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT]}"
 STEPS="${2:-2400}"
 ROOT="${3:-$REPO/runs/ablation}"
@@ -25,8 +26,7 @@ for arm in "${ARMS[@]}"; do
     out="$ROOT/${arm}_s$SEED"
     mkdir -p "$out"
     "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-        --out-dir "$out" --model tileable --loss hinge --model-config "n_waves=$waves" --model-config "wave_gate=$gate" \
-        --image-size 64 --data-size 256 --scale 0.35 0.75 \
+        --out-dir "$out" "${OURS_RECIPE[@]}" --model-config "n_waves=$waves" --model-config "wave_gate=$gate" \
         --batch 32 --steps "$STEPS" --ckpt-every 200 --sample-every 400 --num-threads 1 --seed "$SEED" \
         --no-progress --export "$out/generator.safetensors" >> "$out/log.txt" 2>&1 &
 done

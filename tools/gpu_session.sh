@@ -14,6 +14,7 @@
 #     samples.png, losses.png, eval.json, summary.txt.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/tools/recipe.sh"
 DATA="$REPO/local-data/fingercamera256"
 PY="${PYTHON:-python3}"
 
@@ -54,14 +55,14 @@ run)
         2>&1 | grep -v '^step ' | tee "$OUT/bench.txt"
     # 2. our generator, the shipped recipe at a GPU batch, for TRAIN_S seconds, then export
     "$PY" -m aifashion.cli train-gan --device "$DEVICE" --data-dir "$DATA" --out-dir /tmp/gpu_gan --no-resume \
-        --model tileable --loss hinge --image-size 64 --data-size 256 --scale 0.35 0.75 \
+        "${OURS_RECIPE[@]}" \
         --batch "$BATCH" --steps 10000000 --time-limit "$TRAIN_S" --ckpt-every 2000 --sample-every 2000 \
         --seed 0 --no-progress --export "$OUT/generator.safetensors" > "$OUT/train_log.txt" 2>&1
     tail -n 2 "$OUT/train_log.txt" | tee -a "$OUT/summary.txt"
     cp /tmp/gpu_gan/samples/latest.png "$OUT/samples.png"
     cp /tmp/gpu_gan/losses.png "$OUT/losses.png"
     # 3. the model card's metrics for it (classifier fidelity, KID, seam score, periodicity per class)
-    "$PY" tools/evaluate_generator.py evaluate --device "$DEVICE" --data "$DATA" --real-scale 0.35 0.75 \
+    "$PY" tools/evaluate_generator.py evaluate --device "$DEVICE" --data "$DATA" "${EVAL_REAL_SCALE[@]}" \
         --generator "$OUT/generator.safetensors" "${EVAL_ARGS[@]}" --out "$OUT/eval.json" > /dev/null
     "$PY" - "$OUT/eval.json" <<'PY' | tee -a "$OUT/summary.txt"
 import json, sys

@@ -5,14 +5,14 @@
 #   tools/train_baseline_dcgan.sh [OUT_DIR] [TIME_LIMIT_S]
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/tools/recipe.sh"
 OUT="${1:-$REPO/runs/dcgan}"
 LIMIT="${2:-3000}"
 : "${AIFASHION_DATA:=$REPO/../shared/data}"
 export AIFASHION_DATA
 mkdir -p "$OUT"
 setsid nohup nice -n 10 "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-    --out-dir "$OUT" --model dcgan --loss bce \
-    --image-size 64 --data-size 256 --scale 0.35 0.75 \
+    --out-dir "$OUT" --model dcgan --loss bce "${GAN_CROPS[@]}" \
     --batch 64 --steps 100000 --time-limit "$LIMIT" \
     --ckpt-every 200 --sample-every 200 --num-threads 1 --seed 0 --no-progress \
     --export "$OUT/generator.safetensors" \

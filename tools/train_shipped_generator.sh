@@ -8,14 +8,14 @@
 # Logs: OUT_DIR/log.txt; checkpoints, losses and sample grids: OUT_DIR.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+source "$REPO/tools/recipe.sh"
 OUT="${1:-$REPO/runs/gan}"
 LIMIT="${2:-5700}"
 : "${AIFASHION_DATA:=$REPO/../shared/data}"
 export AIFASHION_DATA
 mkdir -p "$OUT"
 setsid nohup "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-    --out-dir "$OUT" --model tileable --loss hinge \
-    --image-size 64 --data-size 256 --scale 0.35 0.75 \
+    --out-dir "$OUT" "${OURS_RECIPE[@]}" \
     --batch 32 --steps 100000 --time-limit "$LIMIT" \
     --ckpt-every 200 --sample-every 200 --num-threads 1 --seed 0 --no-progress \
     >> "$OUT/log.txt" 2>&1 < /dev/null &
