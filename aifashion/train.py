@@ -230,6 +230,16 @@ def _gen_states(gens: Sequence[torch.Generator]) -> list[torch.Tensor]:
 
 
 # ---------------------------------------------------------------------------- training
+def _saved_config(current: Any, saved: dict) -> dict | None:
+    """A checkpoint's model config as the current config class reads it: fields added to the
+    class since the checkpoint was written take their defaults (so an older run can resume when
+    those defaults match); ``None`` when the saved config has fields the class no longer knows."""
+    try:
+        return asdict(type(current)(**saved))
+    except TypeError:
+        return None
+
+
 def train_gan(cfg: TrainConfig) -> TrainResult:
     """Train ``cfg.model`` on ``cfg.data_dir``; resume from ``out_dir/checkpoint.pt`` if present.
 
@@ -298,7 +308,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     step, images_seen, elapsed, history, resumed_from = 0, 0, 0.0, [], 0
     if cfg.resume and ckpt_path.is_file():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        if ck.get("format") != CKPT_FORMAT or ck["model"] != cfg.model or ck["model_config"] != asdict(pair.config):
+        if ck.get("format") != CKPT_FORMAT or ck["model"] != cfg.model or _saved_config(pair.config, ck["model_config"]) != asdict(pair.config):
             raise ValueError(f"{ckpt_path} is from a different model or config; use another out_dir or resume=False")
         G.load_state_dict(ck["G"])
         D.load_state_dict(ck["D"])

@@ -125,6 +125,26 @@ def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_t
     assert not torch.equal(c["G"]["to_rgb.weight"], b["G"]["to_rgb.weight"])
 
 
+def test_resume_accepts_a_checkpoint_from_before_a_new_config_field(fingercamera_dir, tmp_path, one_thread):
+    """A checkpoint written before a config field existed (here: wave_gate) resumes, since the
+    field's default rebuilds the same model; a checkpoint whose config differs, or names a field
+    the class no longer has, is refused."""
+    cfg = tiny_cfg(fingercamera_dir, tmp_path, steps=2)
+    train_gan(cfg)
+    path = tmp_path / "checkpoint.pt"
+    ck = torch.load(path, weights_only=False)
+    assert ck["model_config"].pop("wave_gate") is False
+    torch.save(ck, path)
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=3))
+    assert res.resumed_from == 2 and res.step == 3
+    for change in ({"ngf": 4}, {"no_such_field": 1}):
+        ck = torch.load(path, weights_only=False)
+        ck["model_config"].update(change)
+        torch.save(ck, path)
+        with pytest.raises(ValueError, match="different model or config"):
+            train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=4))
+
+
 def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):
     from aifashion.generate import load_generator
 
