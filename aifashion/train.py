@@ -36,6 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from aifashion.atomic import atomic_save, atomic_write_text
+from aifashion.augment import diff_augment, parse_policy
 from aifashion.models import build_model
 
 CKPT_FORMAT = "aifashion-gan-checkpoint/1"
@@ -63,6 +64,7 @@ class TrainConfig:
     rot90: bool = True
     color_jitter: float = 0.0
     class_balanced: bool = True  # draw classes uniformly (the six classes have 48..88 photos)
+    augment: str = ""  # DiffAugment policy for everything D sees, e.g. "color,translation,cutout" ("" = off)
     steps: int = 2000
     batch: int = 64  # per process
     lr: float = 2e-4  # generator learning rate (the tutorial's)
@@ -97,6 +99,7 @@ class TrainConfig:
         if not 0 <= self.ema < 1:
             raise ValueError(f"ema must be in [0, 1), not {self.ema}")
         self.scale = tuple(float(s) for s in self.scale)
+        self.augment = ",".join(parse_policy(self.augment))  # unknown names: error listing the valid ones
         self.betas = tuple(float(b) for b in self.betas)
         if self.dry_run:
             self.steps = min(self.steps, 2)
@@ -386,6 +389,10 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
 
         bar = tqdm(total=cfg.steps, initial=step, desc=f"train {cfg.model}", unit="step", dynamic_ncols=True)
     toggle_d = not distributed  # D needs no weight gradients in the G step (DDP wants them all)
+
+    def aug(images: torch.Tensor) -> torch.Tensor:  # DiffAugment: same random transforms for real and fake
+        return diff_augment(images, cfg.augment, data_gen).contiguous(memory_format=mf) if cfg.augment else images
+
     t_start = time.perf_counter()
     elapsed0 = elapsed
     last_saved = step
@@ -399,11 +406,11 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         # (1) D: maximise log D(x) + log(1 - D(G(z))), real and fake batches separately (tutorial)
         optD.zero_grad(set_to_none=True)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            d_real = D_logits(x, y).float()
+            d_real = D_logits(aug(x), y).float()
         l_real = _d_loss(cfg.loss, d_real, d_real)[0]
         l_real.backward()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            d_fake = D_logits(fake.detach(), y).float()
+            d_fake = D_logits(aug(fake.detach()), y).float()
         l_fake = _d_loss(cfg.loss, d_fake, d_fake)[1]
         l_fake.backward()
         optD.step()
@@ -412,7 +419,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         if toggle_d:
             D_core.requires_grad_(False)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
-            d_gen = D_logits(fake, y).float()
+            d_gen = D_logits(aug(fake), y).float()
         l_g = _g_loss(cfg.loss, d_gen)
         l_g.backward()
         optG.step()
@@ -590,6 +597,8 @@ def cli_add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--lr-d", type=float, default=None)
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce")
+    p.add_argument("--augment", default="", metavar="POLICY",
+                   help="DiffAugment for what the discriminator sees: comma-separated color, translation, cutout")
     p.add_argument("--ema", type=float, default=0.999)
     p.add_argument("--device", default="auto")
     p.add_argument("--amp", choices=["auto", "bf16", "off"], default="auto")
@@ -610,7 +619,7 @@ def cli_run(args: argparse.Namespace) -> int:
         classes=[c for c in args.classes.split(",") if c] if args.classes else None, image_size=args.image_size,
         max_per_class=args.max_per_class,
         data_size=args.data_size, scale=tuple(args.scale), steps=args.steps, batch=args.batch, lr=args.lr,
-        lr_d=args.lr_d, loss=args.loss, ema=args.ema, device=args.device, amp=args.amp, seed=args.seed,
+        lr_d=args.lr_d, loss=args.loss, augment=args.augment, ema=args.ema, device=args.device, amp=args.amp, seed=args.seed,
         ckpt_every=args.ckpt_every, sample_every=args.sample_every, num_threads=args.num_threads,
         time_limit_s=args.time_limit, resume=not args.no_resume, progress=not args.no_progress, dry_run=args.dry_run,
     )

@@ -145,6 +145,22 @@ def test_resume_accepts_a_checkpoint_from_before_a_new_config_field(fingercamera
             train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=4))
 
 
+def test_diffaugment_run_resumes_exactly_and_changes_training(fingercamera_dir, tmp_path, one_thread):
+    """With DiffAugment on, its random draws are part of the checkpointed streams: 2 steps +
+    resume to 4 equals 4 straight steps; and the augmentation really changes what D learns."""
+    cfg = dict(augment="color,translation,cutout", max_per_class=2, steps=4)
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "split", **{**cfg, "steps": 2}))
+    resumed = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "split", **cfg))
+    straight = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "straight", **cfg))
+    plain = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "plain", **{**cfg, "augment": ""}))
+    assert resumed.resumed_from == 2
+    a, b, c = (_state(torch.load(r.checkpoint, weights_only=False)) for r in (resumed, straight, plain))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(b["G.to_rgb.weight"], c["G.to_rgb.weight"])
+    ck = torch.load(straight.checkpoint, weights_only=False)
+    assert ck["train_config"]["augment"] == "color,translation,cutout"
+
+
 def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):
     from aifashion.generate import load_generator
 
