@@ -144,14 +144,16 @@ def test_baseline_export_renders_only_its_native_size(fingercamera_dir, tmp_path
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="the shipped generator weights are not built yet")
 def test_shipped_weights_render_every_class_seamlessly():
+    """Per class, the median seam score over 8 seeds is near 1. (One image's score is noisy when
+    its content is sparse: a few dots on a flat ground score 0.36 when the wrap-around falls on
+    the ground and 1.96 when it is rolled through a dot, on the same exactly periodic canvas.)"""
     g = load_generator()
     assert g.model_name == "tileable" and g.classes == CLASSES
     assert DEFAULT_WEIGHTS.stat().st_size <= 10 * 1024 * 1024
     for c in g.classes:
-        img = g.render(c, seed=0, size=128)
-        a = np.asarray(img, float)
-        assert a.std() > 2  # not blank
-        assert 0.5 < seam_score(img) < 1.5, c
+        imgs = [g.render(c, seed=s, size=128) for s in range(8)]
+        assert all(np.asarray(img, float).std() > 2 for img in imgs), c  # not blank
+        assert 0.5 < float(np.median([seam_score(img) for img in imgs])) < 1.5, c
 
 
 @pytest.mark.skipif(not DEFAULT_WEIGHTS.exists(), reason="the shipped generator weights are not built yet")

@@ -4,3 +4,6 @@
 GAN_CROPS=(--image-size 64 --data-size 256 --scale 0.35 0.75)
 OURS_RECIPE=(--model tileable --loss hinge "${GAN_CROPS[@]}")
 EVAL_REAL_SCALE=(--real-scale 0.35 0.75)
+# Second phase of the shipped run: resume the first phase's checkpoint with DiffAugment on (the
+# same random colour / translation / cutout for everything the discriminator sees).
+FINETUNE_RECIPE=(--augment color,translation,cutout)
