@@ -19,14 +19,10 @@ Policies (a registry: an unknown name raises an error that lists the valid ones)
 """
 from __future__ import annotations
 
-from typing import Callable
-
 import torch
-import torch.nn.functional as F
 
 from aifashion.registry import Registry
 
-Augment = Callable[[torch.Tensor, torch.Generator | None], torch.Tensor]
 AUGMENTS: Registry[torch.Tensor] = Registry("augmentation")
 
 
