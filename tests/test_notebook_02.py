@@ -42,6 +42,8 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
     assert 0.5 < ours["seam_score"]["mean"] < 1.3
     for r in (ours, base):
         assert r["kid"]["std"] >= 0 and r["frechet_distance"] >= 0
+        assert 0.0 <= r["precision_recall"]["precision"] <= 1.0 and 0.0 <= r["precision_recall"]["recall"] <= 1.0
+    assert ours["precision_recall"]["per_class"] == {}  # 3 samples per class: too few for k = 3 neighbours
     # regular geometry: periodicity per class, compared with real crops of the same class
     per = ours["periodicity"]
     assert set(per["w1_to_real_per_class"]) == set(CLASSES) == set(per["real_median_per_class"])

@@ -87,7 +87,8 @@ def cmd_train_classifier(args) -> int:
     return 0
 
 
-def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodicity=None, inception=None) -> dict:
+def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodicity=None, inception=None,
+                   real_names=None) -> dict:
     """Render and evaluate one export, or several single-class baseline exports pooled together."""
     from aifashion.generate import load_generator
 
@@ -102,7 +103,8 @@ def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodic
         names += intended or []
         files.append({"file": str(path), "model": gen.model_name, "classes": list(gen.classes)})
     out = M.evaluate_samples(classifier, torch.cat(xs), names if conditional else None, real_feats, kid_subsets=args.kid_subsets,
-                             kid_subset_size=args.kid_subset_size, seed=args.seed, real_periodicity=real_periodicity)
+                             kid_subset_size=args.kid_subset_size, seed=args.seed, real_periodicity=real_periodicity,
+                             real_labels=real_names)
     if inception is not None:  # standard Inception KID / FID against the same real views
         net, real_inc = inception
         fake_inc = net(torch.cat(xs))
@@ -117,7 +119,8 @@ def cmd_evaluate(args) -> int:
     classifier = M.load_pattern_classifier(args.classifier, device=args.device)
     folder = _folder(args.data)
     images, labels, classes = M.load_real_patterns(folder, size=256)
-    real, _ = M.real_view_features(classifier, images, args.real_views, tuple(args.real_scale), seed=args.seed)
+    real, src = M.real_view_features(classifier, images, args.real_views, tuple(args.real_scale), seed=args.seed)
+    real_names = [classes[i] for i in np.asarray(labels)[src]]
     real_per = M.real_view_periodicity(images, labels, classes, n_per_class=args.per_class, size=args.size,
                                        scale=tuple(args.real_scale), seed=args.seed)
     half = len(real) // 2
@@ -143,11 +146,12 @@ def cmd_evaluate(args) -> int:
     }
     if args.generator or not args.baseline:
         report["generators"]["ours"] = evaluate_files([args.generator] if args.generator else [None], classifier, real,
-                                                      args, real_per, inception)
+                                                      args, real_per, inception, real_names)
     for name, path in args.compare:
-        report["generators"][name] = evaluate_files([path], classifier, real, args, real_per, inception)
+        report["generators"][name] = evaluate_files([path], classifier, real, args, real_per, inception, real_names)
     if args.baseline:
-        report["generators"]["baseline"] = evaluate_files(args.baseline, classifier, real, args, real_per, inception)
+        report["generators"]["baseline"] = evaluate_files(args.baseline, classifier, real, args, real_per, inception,
+                                                          real_names)
     if inception is not None:
         real_inc = inception[1]
         k = M.kid(real_inc[:half], real_inc[half:], subsets=args.kid_subsets, subset_size=args.kid_subset_size,
