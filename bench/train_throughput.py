@@ -24,7 +24,10 @@ Usage::
 
 Prints the machine, each figure, and the training ratio ours / tutorial last. A third run (ours
 in fp32 with contiguous tensors; ``--no-decompose`` skips it) splits the ratio into what the
-device-resident data gives and what bf16 + channels_last give.
+device-resident data gives and what bf16 + channels_last give. An ``arithmetic`` line turns each
+images/s into sustained GFLOP/s (2.48 GFLOP per training image, counted by torch), so the ratio can
+be read against what the hardware can do: on a CPU the convolutions bound the step, and bf16
+(AVX512-BF16) at most doubles a core's multiply-add rate over fp32.
 """
 from __future__ import annotations
 
@@ -46,14 +49,11 @@ from _common import machine, pattern_folder, pick_device, sync, tutorial_dataset
 from aifashion.paths import FINGERCAMERA  # noqa: E402
 
 
-def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128,
-                          workers: int = 2, seed: int = 0) -> float:
-    """The tutorial's training loop; images/s over ``steps`` steps after one warm-up step."""
+def tutorial_step(device: torch.device, seed: int = 0):
+    """The tutorial's nets, optimizers and training step; returns ``step(data)`` (data: (B, 3, 64, 64)
+    in [-1, 1]), written out as in the tutorial."""
     from aifashion.models.dcgan import DCGANConfig, Discriminator, Generator
 
-    dataset = tutorial_dataset(folder, 64)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers,
-                                         generator=torch.Generator().manual_seed(seed))
     cfg = DCGANConfig()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -87,6 +87,29 @@ def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch:
         errG = criterion(output, label)
         errG.backward()
         optG.step()
+
+    return step
+
+
+def step_gflop_per_image(device: torch.device, batch: int = 4) -> float:
+    """Floating-point work of one tutorial training step per image (forward and backward of every
+    layer, as counted by ``torch.utils.flop_counter.FlopCounterMode``), in GFLOP. Ours does the same
+    maths minus D's weight gradients in the G step, which it skips (D is frozen there)."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    step = tutorial_step(device)
+    with FlopCounterMode(display=False) as counter:
+        step(torch.zeros(batch, 3, 64, 64, device=device))
+    return counter.get_total_flops() / batch / 1e9
+
+
+def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128,
+                          workers: int = 2, seed: int = 0) -> float:
+    """The tutorial's training loop; images/s over ``steps`` steps after one warm-up step."""
+    dataset = tutorial_dataset(folder, 64)
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers,
+                                         generator=torch.Generator().manual_seed(seed))
+    step = tutorial_step(device, seed)
 
     done, t0, warm = 0, None, True
     while True:
@@ -205,6 +228,13 @@ def main(argv=None) -> int:
         print(f"ours in fp32, contiguous (resident data only):  {plain:8.1f} images/s")
         print(f"  data pipeline: {plain / tut:.2f}x; bf16 + channels_last: {ours / plain:.2f}x "
               f"(the product is the ratio below; when the tutorial's step is compute-bound the data part is small)")
+    gflop = step_gflop_per_image(device)
+    rates = f"tutorial {tut * gflop:.0f}, ours {ours * gflop:.0f}"
+    if not args.no_decompose:
+        rates += f", ours fp32 {plain * gflop:.0f}"
+    print(f"arithmetic: {gflop:.2f} GFLOP per training image (tutorial step, FlopCounterMode) -> that work "
+          f"in GFLOP/s: {rates} on {torch.get_num_threads() if device.type == 'cpu' else 'the GPU'}"
+          f"{' threads' if device.type == 'cpu' else ''}")
     print(f"ratio ours / tutorial: {ours / tut:.2f}x")
     return 0
 

@@ -8,8 +8,9 @@
 #     about 10 MB, small enough to travel beside the working tree (64 MiB in all).
 # There:        run(command="bash tools/gpu_session.sh run", carry=["local-data"], timeout_s=600)
 #     env knobs: TRAIN_S (training seconds, default 300), BATCH (default 256), DEVICE (default
-#     cuda), STEPS_BENCH (timed steps per side of the benchmark, default 50), TINY=1 (a CPU
-#     rehearsal: seconds-long stages).
+#     cuda), STEPS_BENCH (timed steps per side of the benchmark, default 50), EXTRA (more
+#     train-gan flags, e.g. EXTRA="--model-config ngf=32"), TINY=1 (a CPU rehearsal: seconds-long
+#     stages). Training uses DiffAugment from the first step (FINETUNE_RECIPE in tools/recipe.sh).
 # Files back in $OUT (at most 8): bench.txt, train_log.txt, generator.safetensors + .json,
 #     samples.png, losses.png, eval.json, summary.txt.
 set -euo pipefail
@@ -55,12 +56,12 @@ run)
         2>&1 | grep -v '^step ' | tee "$OUT/bench.txt"
     # 2. our generator, the shipped recipe at a GPU batch, for TRAIN_S seconds, then export
     "$PY" -m aifashion.cli train-gan --device "$DEVICE" --data-dir "$DATA" --out-dir /tmp/gpu_gan --no-resume \
-        "${OURS_RECIPE[@]}" \
+        "${OURS_RECIPE[@]}" "${FINETUNE_RECIPE[@]}" ${EXTRA:-} \
         --batch "$BATCH" --steps 10000000 --time-limit "$TRAIN_S" --ckpt-every 2000 --sample-every 2000 \
         --seed 0 --no-progress --export "$OUT/generator.safetensors" > "$OUT/train_log.txt" 2>&1
     tail -n 2 "$OUT/train_log.txt" | tee -a "$OUT/summary.txt"
     cp /tmp/gpu_gan/samples/latest.png "$OUT/samples.png"
-    cp /tmp/gpu_gan/losses.png "$OUT/losses.png"
+    cp /tmp/gpu_gan/losses.png "$OUT/losses.png" 2>/dev/null || echo "no losses.png: fewer steps than one log interval"
     # 3. the model card's metrics for it (classifier fidelity, KID, seam score, periodicity per class)
     "$PY" tools/evaluate_generator.py evaluate --device "$DEVICE" --data "$DATA" "${EVAL_REAL_SCALE[@]}" \
         --generator "$OUT/generator.safetensors" "${EVAL_ARGS[@]}" --out "$OUT/eval.json" > /dev/null
