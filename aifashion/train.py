@@ -471,6 +471,77 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
 
 # ---------------------------------------------------------------------------- export
 @torch.no_grad()
+def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike, n_zigzags: int,
+                     seed: int = 0) -> Path:
+    """Grow a trained tileable generator's checkpoint by ``n_zigzags`` zigzag-wave channels
+    (:func:`aifashion.models.tileable.zigzag_waves`) without changing what it draws.
+
+    The new channels join the end of every level's input; their input weights start at zero, so
+    the grown generator renders exactly what the old one did (for the same noise and phases;
+    the new phases are appended). The zigzag MLP gets a seeded fresh init. Optimiser moments
+    carry over by parameter name (zeros for the new input channels; none yet for the new MLP).
+    Resume the result with ``--model-config n_zigzags=N`` (``train-gan`` in a run folder that
+    holds it as ``checkpoint.pt``).
+
+    Args:
+        checkpoint: a ``train_gan`` checkpoint of the tileable model without zigzag waves.
+        out_path: where the grown checkpoint goes (written atomically).
+
+    Returns:
+        ``out_path`` as a ``Path``.
+    """
+    from aifashion.models.tileable import TileableConfig
+
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    if ck.get("model") != "tileable":
+        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
+    old_cfg = TileableConfig(**ck["model_config"])
+    if old_cfg.n_zigzags != 0 or n_zigzags <= 0:
+        raise ValueError(f"grows a generator without zigzag waves by n_zigzags > 0 (it has {old_cfg.n_zigzags}, "
+                         f"asked for {n_zigzags})")
+    new_cfg = TileableConfig(**{**asdict(old_cfg), "n_zigzags": int(n_zigzags)})
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        G_new = build_model("tileable", **asdict(new_cfg)).generator
+    old_G = build_model("tileable", **asdict(old_cfg)).generator
+    old_names = [n for n, _ in old_G.named_parameters()]
+    new_names = [n for n, _ in G_new.named_parameters()]
+    template = G_new.state_dict()
+
+    def grow(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+        if old.shape == like.shape:
+            return old.clone()
+        if old.dim() == 4 and old.shape[0] == like.shape[0] and old.shape[1] + n_zigzags == like.shape[1]:
+            out = torch.zeros(like.shape, dtype=old.dtype)  # new input channels: zero weights
+            out[:, : old.shape[1]] = old
+            return out
+        raise ValueError(f"cannot grow a tensor of shape {tuple(old.shape)} into {tuple(like.shape)}")
+
+    for key in ("G", "G_ema"):
+        state = dict(template)
+        for name, t in ck[key].items():
+            state[name] = grow(t.cpu(), template[name])
+        ck[key] = state
+    opt = ck["optG"]
+    by_name = {old_names[i]: st for i, st in opt["state"].items()}
+    new_state = {}
+    for j, name in enumerate(new_names):
+        if name in by_name:
+            st = dict(by_name[name])
+            for m in ("exp_avg", "exp_avg_sq"):
+                if m in st:
+                    st[m] = grow(st[m].cpu(), template[name])
+            new_state[j] = st
+    opt["state"] = new_state
+    opt["param_groups"][0]["params"] = list(range(len(new_names)))
+    ck["model_config"] = asdict(new_cfg)
+    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "n_zigzags": int(n_zigzags), "seed": seed}]
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    atomic_save(out, lambda p: torch.save(ck, p))
+    return out
+
+
 def recompute_bn_stats(G: nn.Module, n_classes: int, size: int, batches: int = 32, batch: int = 64, seed: int = 0) -> int:
     """"Standing statistics": re-estimate every BatchNorm's running mean/var for these weights.
 

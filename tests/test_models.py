@@ -9,7 +9,7 @@ import torch
 from aifashion.metrics import seam_score
 from aifashion.models import MODELS, build_generator, build_model
 from aifashion.models.dcgan import DCGANConfig
-from aifashion.models.tileable import TileableConfig, plane_waves
+from aifashion.models.tileable import TileableConfig, plane_waves, zigzag_waves
 from aifashion.registry import UnknownNameError
 
 SMALL = dict(ngf=8, max_ch=32, ndf=8, nz_local=8, nz_global=8, n_waves=4, emb_dim=8)
@@ -143,6 +143,54 @@ def test_wave_gate_scales_the_waves_and_learns():
     G.train()
     G(**z, y=y).square().mean().backward()
     assert G.wave_amp.weight.grad is not None and G.wave_amp.weight.grad.abs().sum() > 0
+
+
+def test_zigzag_waves_fold_stripes_and_tile():
+    f = torch.tensor([[[0.25, 0.0], [0.5, 0.25]]])  # (1, 2, 2) cycles per cell: whole periods on 4 x 4 cells
+    g = torch.tensor([[[0.0, 0.5], [0.25, -0.5]]])
+    phi, psi = torch.tensor([[0.3, 1.0]]), torch.tensor([[2.0, 0.1]])
+    flat = zigzag_waves(f, g, torch.zeros(1, 2), phi, psi, 4, 4, 8)
+    assert torch.allclose(flat, plane_waves(f, phi, 4, 4, 8), atol=1e-5)  # no fold: plane waves
+    z = zigzag_waves(f, g, torch.tensor([[0.5, 1.0]]), phi, psi, 4, 4, 8)
+    assert z.shape == (1, 2, 32, 32) and z.abs().max() <= 1
+    # exactly periodic on the canvas: a 2x larger canvas is the same canvas tiled
+    big = zigzag_waves(f, g, torch.tensor([[0.5, 1.0]]), phi, psi, 8, 8, 8)
+    assert torch.allclose(big, z.repeat(1, 1, 2, 2), atol=1e-4)
+    # the formula, written out for one wave: stripes along x (period 4 cells = 32 px) folded by
+    # a triangle wave along y (period 2 cells = 16 px) of amplitude a = 0.5 stripe periods
+    zz = zigzag_waves(f[:, :1], g[:, :1], torch.tensor([[0.5]]), torch.zeros(1, 1), torch.zeros(1, 1), 4, 4, 8)[0, 0]
+    pos = (torch.arange(32) + 0.5) / 8  # pixel centres in cells
+    t = 0.5 * pos  # g . x along y
+    tri = 2 * (t - t.round()).abs()  # 0 at the fold's ridges, 1 half a fold period away
+    assert torch.allclose(zz, torch.sin(2 * math.pi * (0.25 * pos[None, :] + 0.5 * tri[:, None])), atol=1e-5)
+    assert torch.allclose(zz[0], zz[15], atol=1e-5) and not torch.allclose(zz[0], zz[8], atol=0.1)  # a zigzag
+
+
+def test_tileable_with_zigzag_waves_is_periodic_and_learns_them():
+    torch.manual_seed(0)
+    G = build_model("tileable", **SMALL, n_zigzags=3).generator.eval()
+    assert G.cfg.n_phases == 4 + 2 * 3 and G.cfg.n_periodic == 7
+    assert not hasattr(build_model("tileable", **SMALL).generator, "zigzag_mlp")  # off by default (old exports load)
+    z = G.sample_latent(2, 4, 4, torch.Generator().manual_seed(0))
+    assert z["phase"].shape == (2, 10)
+    y = torch.tensor([5, 1])
+    with torch.no_grad():
+        f, g, a = G.zigzag_params(z["z_global"], G.class_weights(y), 4, 4)
+        cycles = torch.cat([f, g], -1) * 4
+        assert torch.allclose(cycles, cycles.round(), atol=1e-4) and ((a > 0) & (a < 2)).all()
+        x = G(**z, y=y)
+        # a torus: roll the local noise by (1, 2) cells and move every phase by the same shift
+        fw = G.wave_vectors(z["z_global"], G.class_weights(y), 4, 4)
+        d = torch.tensor([2.0, 1.0])  # (x, y) cells
+        shifted = dict(z, z_local=torch.roll(z["z_local"], shifts=(1, 2), dims=(2, 3)))
+        shifted["phase"] = z["phase"] - 2 * math.pi * torch.cat([fw @ d, f @ d, g @ d], 1)
+        b = G(**shifted, y=y)
+    assert x.shape == (2, 3, 64, 64)
+    assert torch.allclose(torch.roll(x, shifts=(16, 32), dims=(2, 3)), b, atol=1e-4)
+    assert 0.5 < seam_score(x[0]) < 1.5
+    G.train()
+    G(**z, y=y).square().mean().backward()
+    assert G.zigzag_mlp[0].weight.grad.abs().sum() > 0  # straight-through: the MLP learns
 
 
 def test_class_weights_equal_labels_and_mix_in_between():

@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from aifashion.cli import main as cli_main
-from aifashion.train import TrainConfig, export_generator, train_gan
+from aifashion.train import TrainConfig, add_zigzag_waves, export_generator, train_gan
 
 TINY_MODEL = {"ngf": 8, "max_ch": 32, "ndf": 8, "nz_local": 8, "nz_global": 8, "n_waves": 4, "emb_dim": 8}
 
@@ -159,6 +159,47 @@ def test_diffaugment_run_resumes_exactly_and_changes_training(fingercamera_dir, 
     assert not torch.equal(b["G.to_rgb.weight"], c["G.to_rgb.weight"])
     ck = torch.load(straight.checkpoint, weights_only=False)
     assert ck["train_config"]["augment"] == "color,translation,cutout"
+
+
+def test_adding_zigzag_waves_keeps_the_generator_and_training_resumes(fingercamera_dir, tmp_path, one_thread):
+    """A trained run grows zigzag-wave channels: the grown generator draws exactly what the old
+    one drew, optimiser moments carry over by name, and training resumes with them and uses them."""
+    from aifashion.models import build_model
+
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2))
+    src = tmp_path / "run" / "checkpoint.pt"
+    old = torch.load(src, weights_only=False)
+    grown_path = add_zigzag_waves(src, tmp_path / "grown" / "checkpoint.pt", 2, seed=1)
+    new = torch.load(grown_path, weights_only=False)
+    assert new["model_config"]["n_zigzags"] == 2 and new["step"] == 2 and new["grown"][0]["n_zigzags"] == 2
+    G_old = build_model("tileable", **old["model_config"]).generator.eval()
+    G_old.load_state_dict(old["G_ema"])
+    G_new = build_model("tileable", **new["model_config"]).generator.eval()
+    G_new.load_state_dict(new["G_ema"])
+    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 4, 5])
+    with torch.no_grad():
+        before = G_old(**dict(z, phase=z["phase"][:, :4]), y=y)
+        assert torch.equal(G_new(**z, y=y), before)
+    # moments: the old ones for old parameters (zeros for the new input channels), none for the new MLP
+    names = [n for n, _ in G_new.named_parameters()]
+    st = new["optG"]["state"]
+    i, i_old = names.index("convs.1.weight"), [n for n, _ in G_old.named_parameters()].index("convs.1.weight")
+    assert i != i_old  # the new MLP's parameters come first: matched by name, not by position
+    assert torch.equal(st[i]["exp_avg"][:, :-2], old["optG"]["state"][i_old]["exp_avg"])
+    assert st[i]["exp_avg"][:, -2:].abs().sum() == 0
+    assert all(j not in st for j, n in enumerate(names) if n.startswith("zigzag_mlp"))
+    # resume in the grown run folder, with the grown config
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=4,
+                   model_config={**TINY_MODEL, "n_zigzags": 2})
+    res = train_gan(cfg)
+    assert res.resumed_from == 2 and res.step == 4
+    after = torch.load(res.checkpoint, weights_only=False)
+    assert after["G"]["convs.1.weight"][:, -2:].abs().sum() > 0  # the zigzag channels are used now
+    with pytest.raises(ValueError, match="n_zigzags"):
+        add_zigzag_waves(grown_path, tmp_path / "again.pt", 2)
+    with pytest.raises(ValueError, match="different model or config"):  # resuming without the new config
+        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=5))
 
 
 def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):

@@ -20,6 +20,13 @@ Ideas (and where they come from):
   turn the waves down. The waves are fed to every level, at that level's
   resolution (all but the last, which only paints), so fine periods are not limited by the
   coarse latent grid; each level only gets the waves below its Nyquist frequency (no aliasing).
+- **Zigzag waves** (ours; optional, ``n_zigzags``): ``sin(2 pi (f . x + a tri(g . x + psi)) + phi)``,
+  stripes along ``f`` whose phase is folded by a triangle wave along ``g``: straight bands
+  with sharp corners (chevrons, zigzags), which plane waves can only build through several
+  layers of non-linearities. ``f``, ``g`` (snapped like the plane waves) and the fold
+  amplitude ``a`` (cycles of ``f``, in (0, 2)) come from an MLP of the global noise and the
+  class embedding. A level only gets a zigzag wave whose steepest local frequency
+  ``|f| + 2 a |g|`` is below its Nyquist frequency.
 - **Class conditioning**: conditional BatchNorm (gain and bias from the class embedding and the
   global noise, as in BigGAN). The embedding is a linear map of a class-*weights* vector, so a
   one-hot vector is a class and ``0.7 striped + 0.3 floral`` is a mix.
@@ -48,6 +55,7 @@ class TileableConfig:
     nz_global: int = 32  # global noise (one vector per pattern)
     n_waves: int = 16  # periodic plane-wave channels (0 = no periodic part: the ablation)
     wave_gate: bool = False  # learn a per-pattern amplitude in (0, 1) for each wave (lets a class turn waves off)
+    n_zigzags: int = 0  # zigzag-wave channels (stripes folded by a triangle wave); 0 = none
     max_freq: float = 4.0  # largest wave frequency, cycles per latent cell
     emb_dim: int = 64  # class embedding
     ngf: int = 16  # channels at the last hidden level; doubled per level towards the latent grid
@@ -55,6 +63,16 @@ class TileableConfig:
     n_up: int = 4  # upsamplings: one latent cell = 2 ** n_up pixels
     ndf: int = 32  # discriminator channels at its first level
     image_size: int = 64  # training crop side (the discriminator works at any multiple of 16)
+
+    @property
+    def n_phases(self) -> int:
+        """Random phases per pattern: one per plane wave, two per zigzag wave."""
+        return self.n_waves + 2 * self.n_zigzags
+
+    @property
+    def n_periodic(self) -> int:
+        """Periodic input channels fed to each level: plane waves + zigzag waves."""
+        return self.n_waves + self.n_zigzags
 
     @property
     def cell(self) -> int:
@@ -105,6 +123,33 @@ def plane_waves(freq: torch.Tensor, phase: torch.Tensor, h: int, w: int, res: in
             + torch.cos(ax)[:, :, None, :] * torch.sin(ay)[:, :, :, None])
 
 
+def zigzag_waves(freq: torch.Tensor, fold: torch.Tensor, amp: torch.Tensor, phase: torch.Tensor,
+                 fold_phase: torch.Tensor, h: int, w: int, res: int) -> torch.Tensor:
+    """Evaluate ``sin(2 pi (f . x + a tri(g . x + psi / 2 pi)) + phi)`` on ``h x w`` cells, ``res`` px each.
+
+    ``tri(t) = 2 |t - round(t)|`` is the triangle wave of period 1 with values in [0, 1]; with
+    ``f`` and ``g`` whole periods on the canvas the result is exactly periodic on it.
+
+    Args:
+        freq: ``(B, K, 2)`` stripe wave vectors ``f`` in cycles per cell; fold: ``(B, K, 2)``
+            fold wave vectors ``g``; amp: ``(B, K)`` fold amplitudes ``a`` in cycles of ``f``;
+            phase: ``(B, K)`` ``phi`` and fold_phase: ``(B, K)`` ``psi``, radians.
+
+    Returns:
+        ``(B, K, h * res, w * res)`` in [-1, 1], sampled at pixel centres (cell units).
+    """
+    dev, dt = freq.device, freq.dtype
+    ys = ((torch.arange(h * res, device=dev, dtype=dt) + 0.5) / res)[:, None]  # (H, 1)
+    xs = ((torch.arange(w * res, device=dev, dtype=dt) + 0.5) / res)[None, :]  # (1, W)
+
+    def dot(v: torch.Tensor) -> torch.Tensor:  # (B, K, 2) -> (B, K, H, W): v . x
+        return v[..., 0, None, None] * xs + v[..., 1, None, None] * ys
+
+    t = dot(fold) + (fold_phase / (2 * math.pi))[..., None, None]
+    tri = 2 * (t - torch.round(t)).abs()
+    return torch.sin(2 * math.pi * (dot(freq) + amp[..., None, None] * tri) + phase[..., None, None])
+
+
 class TileableGenerator(nn.Module):
     """Spatial latent + class weights -> seamless pattern.
 
@@ -135,13 +180,27 @@ class TileableGenerator(nn.Module):
                 self.wave_amp = nn.Linear(cond, k)
                 nn.init.normal_(self.wave_amp.weight, 0.0, 0.02)
                 nn.init.constant_(self.wave_amp.bias, 3.0)
-        # level 0, on the latent grid: (nz_local + nz_global + K) x h x w -> ch[0] x h x w
-        self.convs = nn.ModuleList([nn.Conv2d(cfg.nz_local + cfg.nz_global + k, ch[0], 3, 1, 1,
+        if cfg.n_zigzags > 0:
+            # zigzag MLP: [z_global, embedding] -> per zigzag wave f (2), g (2), amplitude (1)
+            kz = cfg.n_zigzags
+            self.zigzag_mlp = nn.Sequential(nn.Linear(cond, 128), nn.ReLU(True), nn.Linear(128, 5 * kz))
+            nn.init.normal_(self.zigzag_mlp[2].weight, 0.0, 0.02)
+            with torch.no_grad():  # initial periods 4 .. 1 cells, g about perpendicular to f, a = 0.5
+                mag = torch.exp(torch.empty(2, kz).uniform_(math.log(0.25), math.log(1.0)))
+                ang = torch.empty(kz).uniform_(0, math.pi)
+                ang = torch.stack([ang, ang + math.pi / 2])
+                f0 = torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], -1) / cfg.max_freq  # (2, kz, 2)
+                b = torch.cat([torch.atanh(f0.clamp(-0.99, 0.99)).permute(1, 0, 2).reshape(kz, 4),
+                               torch.full((kz, 1), math.log(1 / 3))], 1)  # 2 sigmoid(log 1/3) = 0.5
+                self.zigzag_mlp[2].bias.copy_(b.flatten())
+        kp = cfg.n_periodic
+        # level 0, on the latent grid: (nz_local + nz_global + Kp) x h x w -> ch[0] x h x w
+        self.convs = nn.ModuleList([nn.Conv2d(cfg.nz_local + cfg.nz_global + kp, ch[0], 3, 1, 1,
                                               bias=False, padding_mode="circular")])
         self.norms = nn.ModuleList([ConditionalBatchNorm2d(ch[0], cond)])
         # levels 1 .. n_up-1: upsample x2 (nearest), concat waves -> ch[i] x (h 2^i) x (w 2^i)
         for i in range(1, cfg.n_up):
-            self.convs.append(nn.Conv2d(ch[i - 1] + k, ch[i], 3, 1, 1, bias=False, padding_mode="circular"))
+            self.convs.append(nn.Conv2d(ch[i - 1] + kp, ch[i], 3, 1, 1, bias=False, padding_mode="circular"))
             self.norms.append(ConditionalBatchNorm2d(ch[i], cond))
         # last level: upsample x2 -> 3 x (h cell) x (w cell), Tanh (no waves: it only paints)
         self.to_rgb = nn.Conv2d(ch[-1], 3, 3, 1, 1, padding_mode="circular")
@@ -156,13 +215,13 @@ class TileableGenerator(nn.Module):
         """Random inputs for a ``batch`` of canvases of ``h x w`` latent cells.
 
         Returns a dict: ``z_local`` ``(B, nz_local, h, w)`` ~ N(0, 1); ``z_global``
-        ``(B, nz_global)`` ~ N(0, 1); ``phase`` ``(B, n_waves)`` ~ U(0, 2 pi). All drawn from ``generator`` in
-        that order (global first, so a seed fixes a pattern's style at every canvas size).
+        ``(B, nz_global)`` ~ N(0, 1); ``phase`` ``(B, n_waves + 2 n_zigzags)`` ~ U(0, 2 pi). All drawn from
+        ``generator`` in that order (global first, so a seed fixes a pattern's style at every canvas size).
         """
         dev = device if device is not None else self.embed.weight.device
         c = self.cfg
         zg = torch.randn(batch, c.nz_global, generator=generator, device=dev)
-        ph = torch.rand(batch, c.n_waves, generator=generator, device=dev) * (2 * math.pi)
+        ph = torch.rand(batch, c.n_phases, generator=generator, device=dev) * (2 * math.pi)
         zl = torch.randn(batch, c.nz_local, h, w, generator=generator, device=dev)
         return {"z_local": zl, "z_global": zg, "phase": ph}
 
@@ -185,9 +244,17 @@ class TileableGenerator(nn.Module):
         whole numbers (exactly periodic on an ``h x w`` grid); straight-through gradient."""
         cond = torch.cat([self.embed(cw), z_global], 1)
         raw = self.cfg.max_freq * torch.tanh(self.wave_mlp(cond).float().view(-1, self.cfg.n_waves, 2))
-        cells = torch.tensor([w, h], device=raw.device, dtype=raw.dtype)
-        snapped = torch.round(raw * cells) / cells
-        return raw + (snapped - raw).detach()
+        return _snap(raw, h, w)
+
+    def zigzag_params(self, z_global: torch.Tensor, cw: torch.Tensor, h: int, w: int
+                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Stripe vectors ``f`` ``(B, Kz, 2)``, fold vectors ``g`` ``(B, Kz, 2)`` (cycles per cell,
+        snapped like :meth:`wave_vectors`) and fold amplitudes ``a`` ``(B, Kz)`` in (0, 2)."""
+        kz = self.cfg.n_zigzags
+        cond = torch.cat([self.embed(cw), z_global], 1)
+        out = self.zigzag_mlp(cond).float().view(-1, kz, 5)
+        fg = _snap(self.cfg.max_freq * torch.tanh(out[..., :4]).view(-1, kz, 2, 2), h, w)
+        return fg[:, :, 0], fg[:, :, 1], 2 * torch.sigmoid(out[..., 4])
 
     # ------------------------------------------------------------------ forward
     def forward(self, z_local: torch.Tensor, z_global: torch.Tensor, phase: torch.Tensor,
@@ -196,7 +263,7 @@ class TileableGenerator(nn.Module):
 
         Args:
             z_local: ``(B, nz_local, h, w)``; z_global: ``(B, nz_global)``;
-            phase: ``(B, n_waves)`` radians; y: labels ``(B,)`` int64 or class weights
+            phase: ``(B, n_waves + 2 n_zigzags)`` radians; y: labels ``(B,)`` int64 or class weights
                 ``(B, n_classes)`` float (rows summing to 1 for a mix).
 
         Returns:
@@ -208,29 +275,47 @@ class TileableGenerator(nn.Module):
         cond = torch.cat([self.embed(cw), z_global], 1)  # (B, emb_dim + nz_global)
         freq = self.wave_vectors(z_global, cw, h, w) if c.n_waves > 0 else None
         amp = torch.sigmoid(self.wave_amp(cond).float()) if c.n_waves > 0 and c.wave_gate else None  # (B, K)
+        zz = self.zigzag_params(z_global, cw, h, w) if c.n_zigzags > 0 else None
+        phase = phase.float()
 
         def waves(res: int, like: torch.Tensor) -> list[torch.Tensor]:
-            if freq is None:
-                return []
+            out = []
             # anti-aliasing: a level with res pixels per cell only gets the waves below its
             # Nyquist frequency (res / 2 cycles per cell); finer waves join at finer levels
-            keep = (freq.detach().abs() < res / 2).all(-1).to(freq.dtype)  # (B, K)
-            if amp is not None:
-                keep = keep * amp
-            return [(plane_waves(freq, phase.float(), h, w, res) * keep[:, :, None, None]).to(like.dtype)]
+            if freq is not None:
+                keep = (freq.detach().abs() < res / 2).all(-1).to(freq.dtype)  # (B, K)
+                if amp is not None:
+                    keep = keep * amp
+                out.append((plane_waves(freq, phase[:, :c.n_waves], h, w, res) * keep[:, :, None, None]).to(like.dtype))
+            if zz is not None:
+                f, g, a = zz
+                steepest = f.detach().abs() + 2 * a.detach()[..., None] * g.detach().abs()  # (B, Kz, 2)
+                keep = (steepest < res / 2).all(-1).to(f.dtype)  # (B, Kz)
+                k0, kz = c.n_waves, c.n_zigzags
+                zw = zigzag_waves(f, g, a, phase[:, k0:k0 + kz], phase[:, k0 + kz:], h, w, res)
+                out.append((zw * keep[:, :, None, None]).to(like.dtype))
+            return out
 
         zg = z_global[:, :, None, None].expand(B, c.nz_global, h, w)
         x = torch.cat([z_local, zg.to(z_local.dtype)] + waves(1, z_local), 1)
-        # level 0: (nz_local + nz_global + K) x h x w -> ch[0] x h x w
+        # level 0: (nz_local + nz_global + Kp) x h x w -> ch[0] x h x w
         x = F.relu(self.norms[0](self.convs[0](x), cond))
         for i in range(1, c.n_up):
             x = F.interpolate(x, scale_factor=2, mode="nearest")
-            # level i: (ch[i-1] + K) x h2^i x w2^i -> ch[i] x h2^i x w2^i
+            # level i: (ch[i-1] + Kp) x h2^i x w2^i -> ch[i] x h2^i x w2^i
             x = torch.cat([x] + waves(2**i, x), 1)
             x = F.relu(self.norms[i](self.convs[i](x), cond))
         x = F.interpolate(x, scale_factor=2, mode="nearest")
         # last level: ch[-1] x h cell x w cell -> 3 x h cell x w cell
         return torch.tanh(self.to_rgb(x))
+
+
+def _snap(raw: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """Wave vectors ``(..., 2)`` (cycles per cell, x then y) snapped to whole periods on an
+    ``h x w`` grid; straight-through gradient."""
+    cells = torch.tensor([w, h], device=raw.device, dtype=raw.dtype)
+    snapped = torch.round(raw * cells) / cells
+    return raw + (snapped - raw).detach()
 
 
 class ProjectionDiscriminator(nn.Module):
