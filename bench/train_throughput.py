@@ -27,7 +27,7 @@ in fp32 with contiguous tensors; ``--no-decompose`` skips it) splits the ratio i
 device-resident data gives and what bf16 + channels_last give. An ``arithmetic`` line turns each
 images/s into sustained GFLOP/s (2.48 GFLOP per training image, counted by torch), so the ratio can
 be read against what the hardware can do: on a CPU the convolutions bound the step, and bf16
-(AVX512-BF16) at most doubles a core's multiply-add rate over fp32.
+(AVX512-BF16 without AMX) at most doubles a core's multiply-add rate over fp32.
 """
 from __future__ import annotations
 
