@@ -500,10 +500,10 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
         raise ValueError(f"grows a generator without zigzag waves by n_zigzags > 0 (it has {old_cfg.n_zigzags}, "
                          f"asked for {n_zigzags})")
     new_cfg = TileableConfig(**{**asdict(old_cfg), "n_zigzags": int(n_zigzags)})
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]):  # seeded init; the global RNG is left alone
         torch.manual_seed(seed)
         G_new = build_model("tileable", **asdict(new_cfg)).generator
-    old_G = build_model("tileable", **asdict(old_cfg)).generator
+        old_G = build_model("tileable", **asdict(old_cfg)).generator  # for its parameter names only
     old_names = [n for n, _ in old_G.named_parameters()]
     new_names = [n for n, _ in G_new.named_parameters()]
     template = G_new.state_dict()
