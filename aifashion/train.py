@@ -64,6 +64,7 @@ class TrainConfig:
     rot90: bool = True
     color_jitter: float = 0.0
     class_balanced: bool = True  # draw classes uniformly (the six classes have 48..88 photos)
+    class_weights: dict | None = None  # with class_balanced: relative draw weight per class name (others 1)
     augment: str = ""  # DiffAugment policy for everything D sees, e.g. "color,translation,cutout" ("" = off)
     steps: int = 2000
     batch: int = 64  # per process
@@ -99,6 +100,10 @@ class TrainConfig:
         if not 0 <= self.ema < 1:
             raise ValueError(f"ema must be in [0, 1), not {self.ema}")
         self.scale = tuple(float(s) for s in self.scale)
+        if self.class_weights is not None:
+            self.class_weights = {str(k): float(v) for k, v in dict(self.class_weights).items()}
+            if any(v < 0 for v in self.class_weights.values()):
+                raise ValueError(f"class_weights must be >= 0, not {self.class_weights}")
         self.augment = ",".join(parse_policy(self.augment))  # unknown names: error listing the valid ones
         self.betas = tuple(float(b) for b in self.betas)
         if self.dry_run:
@@ -285,6 +290,12 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     # data: decoded once, on the device
     data = ResidentPatternData.from_folder(data_dir, device, size=cfg.data_size, classes=cfg.classes,
                                            max_per_class=cfg.max_per_class, seed=cfg.seed)
+    class_weights = None
+    if cfg.class_weights:
+        unknown = sorted(set(cfg.class_weights) - set(data.classes))
+        if unknown:
+            raise ValueError(f"class_weights names unknown classes {unknown}; the data has {data.classes}")
+        class_weights = [cfg.class_weights.get(c, 1.0) for c in data.classes]
     mconf = dict(cfg.model_config)
     if cfg.model == "tileable":
         mconf.setdefault("n_classes", len(data.classes))
@@ -398,7 +409,8 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     last_saved = step
     while step < cfg.steps:
         x, y = data.sample(cfg.batch, cfg.image_size, data_gen, scale=cfg.scale, flip=cfg.flip, rot90=cfg.rot90,
-                           color_jitter=cfg.color_jitter, class_balanced=cfg.class_balanced)
+                           color_jitter=cfg.color_jitter, class_balanced=cfg.class_balanced,
+                           class_weights=class_weights)
         x = x.contiguous(memory_format=mf)
         noise = G_core.make_noise(cfg.batch, cfg.image_size, noise_gen, device=device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
@@ -472,7 +484,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
 # ---------------------------------------------------------------------------- export
 @torch.no_grad()
 def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike, n_zigzags: int,
-                     seed: int = 0) -> Path:
+                     seed: int = 0, zigzag_max_freq: float = 0.0, replace: bool = False) -> Path:
     """Grow a trained tileable generator's checkpoint by ``n_zigzags`` zigzag-wave channels
     (:func:`aifashion.models.tileable.zigzag_waves`) without changing what it draws.
 
@@ -481,11 +493,15 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     the new phases are appended). The zigzag MLP gets a seeded fresh init. Optimiser moments
     carry over by parameter name (zeros for the new input channels; none yet for the new MLP).
     Resume the result with ``--model-config n_zigzags=N`` (``train-gan`` in a run folder that
-    holds it as ``checkpoint.pt``).
+    holds it as ``checkpoint.pt``; add ``zigzag_max_freq=F`` when it is set).
 
     Args:
-        checkpoint: a ``train_gan`` checkpoint of the tileable model without zigzag waves.
+        checkpoint: a ``train_gan`` checkpoint of the tileable model (without zigzag waves unless
+            ``replace``).
         out_path: where the grown checkpoint goes (written atomically).
+        zigzag_max_freq: the new waves' frequency cap (``TileableConfig.zigzag_max_freq``).
+        replace: the checkpoint has zigzag waves: drop them first (their input weights and MLP;
+            this changes what it draws), then grow fresh ones.
 
     Returns:
         ``out_path`` as a ``Path``.
@@ -496,10 +512,10 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     if ck.get("model") != "tileable":
         raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
     old_cfg = TileableConfig(**ck["model_config"])
-    if old_cfg.n_zigzags != 0 or n_zigzags <= 0:
+    if n_zigzags <= 0 or (old_cfg.n_zigzags != 0 and not replace):
         raise ValueError(f"grows a generator without zigzag waves by n_zigzags > 0 (it has {old_cfg.n_zigzags}, "
-                         f"asked for {n_zigzags})")
-    new_cfg = TileableConfig(**{**asdict(old_cfg), "n_zigzags": int(n_zigzags)})
+                         f"asked for {n_zigzags}; replace=True drops existing ones first)")
+    new_cfg = TileableConfig(**{**asdict(old_cfg), "n_zigzags": int(n_zigzags), "zigzag_max_freq": float(zigzag_max_freq)})
     with torch.random.fork_rng(devices=[]):  # seeded init; the global RNG is left alone
         torch.manual_seed(seed)
         G_new = build_model("tileable", **asdict(new_cfg)).generator
@@ -507,6 +523,17 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     old_names = [n for n, _ in old_G.named_parameters()]
     new_names = [n for n, _ in G_new.named_parameters()]
     template = G_new.state_dict()
+    n_old = old_cfg.n_zigzags
+
+    def strip(name: str, t: torch.Tensor) -> torch.Tensor | None:
+        """The tensor without the old zigzag waves (None: a zigzag-only tensor)."""
+        if n_old == 0:
+            return t
+        if name.startswith("zigzag_mlp."):
+            return None
+        if name.startswith("convs.") and t.dim() == 4:
+            return t[:, : t.shape[1] - n_old]  # the zigzag channels are the last inputs
+        return t
 
     def grow(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         if old.shape == like.shape:
@@ -520,22 +547,25 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     for key in ("G", "G_ema"):
         state = dict(template)
         for name, t in ck[key].items():
-            state[name] = grow(t.cpu(), template[name])
+            t = strip(name, t.cpu())
+            if t is not None:
+                state[name] = grow(t, template[name])
         ck[key] = state
     opt = ck["optG"]
     by_name = {old_names[i]: st for i, st in opt["state"].items()}
     new_state = {}
     for j, name in enumerate(new_names):
-        if name in by_name:
+        if name in by_name and not (n_old and name.startswith("zigzag_mlp.")):
             st = dict(by_name[name])
             for m in ("exp_avg", "exp_avg_sq"):
                 if m in st:
-                    st[m] = grow(st[m].cpu(), template[name])
+                    st[m] = grow(strip(name, st[m].cpu()), template[name])
             new_state[j] = st
     opt["state"] = new_state
     opt["param_groups"][0]["params"] = list(range(len(new_names)))
     ck["model_config"] = asdict(new_cfg)
-    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "n_zigzags": int(n_zigzags), "seed": seed}]
+    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "n_zigzags": int(n_zigzags), "seed": seed,
+                                                "zigzag_max_freq": float(zigzag_max_freq), "replaced": n_old}]
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_save(out, lambda p: torch.save(ck, p))
@@ -659,6 +689,8 @@ def cli_add_arguments(p: argparse.ArgumentParser) -> None:
                    help="override a model config field, e.g. ngf=32 (repeatable)")
     p.add_argument("--classes", help="comma-separated class names (default: all)")
     p.add_argument("--max-per-class", type=int, default=None, help="use at most this many images per class")
+    p.add_argument("--class-weight", type=_kv, action="append", default=[], metavar="CLASS=W",
+                   help="draw this class W times as often as the others (default 1; repeatable)")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--data-size", type=int, default=256)
     p.add_argument("--scale", type=float, nargs=2, default=(0.35, 0.75), metavar=("LO", "HI"),
@@ -688,7 +720,7 @@ def cli_run(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         out_dir=args.out_dir, data_dir=args.data_dir, model=args.model, model_config=dict(args.model_config),
         classes=[c for c in args.classes.split(",") if c] if args.classes else None, image_size=args.image_size,
-        max_per_class=args.max_per_class,
+        max_per_class=args.max_per_class, class_weights=dict(args.class_weight) or None,
         data_size=args.data_size, scale=tuple(args.scale), steps=args.steps, batch=args.batch, lr=args.lr,
         lr_d=args.lr_d, loss=args.loss, augment=args.augment, ema=args.ema, device=args.device, amp=args.amp, seed=args.seed,
         ckpt_every=args.ckpt_every, sample_every=args.sample_every, num_threads=args.num_threads,

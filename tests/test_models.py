@@ -193,6 +193,18 @@ def test_tileable_with_zigzag_waves_is_periodic_and_learns_them():
     assert G.zigzag_mlp[0].weight.grad.abs().sum() > 0  # straight-through: the MLP learns
 
 
+def test_zigzag_max_freq_caps_the_zigzag_waves():
+    torch.manual_seed(0)
+    assert TileableConfig(n_zigzags=2).zigzag_freq_cap == 4.0  # 0 = the plane waves' cap (old files)
+    G = build_model("tileable", **SMALL, n_zigzags=6, zigzag_max_freq=0.5).generator
+    with torch.no_grad():  # push the MLP to its extremes: f and g still stay within the cap
+        G.zigzag_mlp[2].weight.mul_(1000)
+    zg = torch.randn(16, G.cfg.nz_global, generator=torch.Generator().manual_seed(1))
+    f, g, _ = G.zigzag_params(zg, G.class_weights(torch.arange(16) % 6), 8, 8)
+    fg = torch.cat([f, g], -1)
+    assert fg.abs().max() <= 0.5 + 1e-6 and fg.abs().max() >= 0.375  # reaches the cap (snapped to 1/8)
+
+
 def test_class_weights_equal_labels_and_mix_in_between():
     torch.manual_seed(0)
     G = build_model("tileable", **SMALL).generator.eval()

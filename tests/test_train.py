@@ -75,6 +75,17 @@ def test_cli_unknown_model_exits_2(tmp_path, capsys):
     assert "dcgan, tileable" in err and len(err.strip().splitlines()) == 1
 
 
+def test_cli_class_weight_reaches_the_run_and_bad_names_exit_2(fingercamera_dir, tmp_path, capsys, one_thread):
+    common = ["train-gan", "--data-dir", str(fingercamera_dir), "--dry-run", "--no-progress", "--num-threads", "1"]
+    assert cli_main(common + ["--out-dir", str(tmp_path / "ok"), "--class-weight", "zigzag=3"]) == 0
+    ck = torch.load(tmp_path / "ok" / "checkpoint.pt", weights_only=False)
+    assert ck["train_config"]["class_weights"] == {"zigzag": 3.0}
+    capsys.readouterr()
+    assert cli_main(common + ["--out-dir", str(tmp_path / "bad"), "--class-weight", "zigzagg=3"]) == 2
+    err = capsys.readouterr().err
+    assert "zigzagg" in err and "striped" in err and len(err.strip().splitlines()) == 1
+
+
 def _state(ck: dict) -> dict:
     out = {}
     for part in ("G", "D", "G_ema"):
@@ -200,6 +211,49 @@ def test_adding_zigzag_waves_keeps_the_generator_and_training_resumes(fingercame
         add_zigzag_waves(grown_path, tmp_path / "again.pt", 2)
     with pytest.raises(ValueError, match="different model or config"):  # resuming without the new config
         train_gan(tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=5))
+
+
+def test_replacing_zigzag_waves_and_drawing_more_of_one_class(fingercamera_dir, tmp_path, one_thread):
+    """``replace=True`` drops a checkpoint's zigzag waves and grows fresh, capped ones: the result
+    draws what the old generator draws with its zigzag inputs silenced; training resumes with a
+    class drawn three times as often; an unknown class name is a clear error."""
+    from aifashion.models import build_model
+
+    zz = {**TINY_MODEL, "n_zigzags": 2}
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2, model_config=zz))
+    src = tmp_path / "run" / "checkpoint.pt"
+    old = torch.load(src, weights_only=False)
+    with pytest.raises(ValueError, match="replace"):
+        add_zigzag_waves(src, tmp_path / "x.pt", 3)
+    path = add_zigzag_waves(src, tmp_path / "new" / "checkpoint.pt", 3, seed=2, zigzag_max_freq=1.0, replace=True)
+    new = torch.load(path, weights_only=False)
+    assert new["model_config"]["n_zigzags"] == 3 and new["model_config"]["zigzag_max_freq"] == 1.0
+    assert new["grown"][-1]["replaced"] == 2
+    G_old = build_model("tileable", **old["model_config"]).generator.eval()
+    G_old.load_state_dict(old["G_ema"])
+    with torch.no_grad():
+        for conv in G_old.convs:
+            conv.weight[:, -2:] = 0  # silence the old zigzag inputs
+    G_new = build_model("tileable", **new["model_config"]).generator.eval()
+    G_new.load_state_dict(new["G_ema"])
+    assert not torch.equal(G_new.zigzag_mlp[2].bias, G_old.zigzag_mlp[2].bias)  # a fresh MLP
+    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 4, 5])
+    with torch.no_grad():
+        before = G_old(**dict(z, phase=z["phase"][:, :4 + 2 * 2]), y=y)
+        assert torch.equal(G_new(**z, y=y), before)
+    names = [n for n, _ in G_new.named_parameters()]
+    st = new["optG"]["state"]
+    i = names.index("convs.0.weight")
+    assert st[i]["exp_avg"].shape == G_new.convs[0].weight.shape and st[i]["exp_avg"][:, -3:].abs().sum() == 0
+    assert all(j not in st for j, n in enumerate(names) if n.startswith("zigzag_mlp"))
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "new", steps=4, model_config={**zz, "n_zigzags": 3, "zigzag_max_freq": 1.0},
+                   class_weights={"zigzag": 3})
+    res = train_gan(cfg)
+    assert res.resumed_from == 2 and res.step == 4
+    assert torch.load(res.checkpoint, weights_only=False)["train_config"]["class_weights"] == {"zigzag": 3.0}
+    with pytest.raises(ValueError, match="zigzagg.*checkered"):
+        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_weights={"zigzagg": 2}))
 
 
 def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):

@@ -57,6 +57,7 @@ class TileableConfig:
     wave_gate: bool = False  # learn a per-pattern amplitude in (0, 1) for each wave (lets a class turn waves off)
     n_zigzags: int = 0  # zigzag-wave channels (stripes folded by a triangle wave); 0 = none
     max_freq: float = 4.0  # largest wave frequency, cycles per latent cell
+    zigzag_max_freq: float = 0.0  # largest zigzag stripe/fold frequency, cycles per cell (0 = max_freq)
     emb_dim: int = 64  # class embedding
     ngf: int = 16  # channels at the last hidden level; doubled per level towards the latent grid
     max_ch: int = 256
@@ -73,6 +74,11 @@ class TileableConfig:
     def n_periodic(self) -> int:
         """Periodic input channels fed to each level: plane waves + zigzag waves."""
         return self.n_waves + self.n_zigzags
+
+    @property
+    def zigzag_freq_cap(self) -> float:
+        """The bound on each component of a zigzag wave's ``f`` and ``g`` (cycles per cell)."""
+        return self.zigzag_max_freq if self.zigzag_max_freq > 0 else self.max_freq
 
     @property
     def cell(self) -> int:
@@ -185,11 +191,13 @@ class TileableGenerator(nn.Module):
             kz = cfg.n_zigzags
             self.zigzag_mlp = nn.Sequential(nn.Linear(cond, 128), nn.ReLU(True), nn.Linear(128, 5 * kz))
             nn.init.normal_(self.zigzag_mlp[2].weight, 0.0, 0.02)
-            with torch.no_grad():  # initial periods 4 .. 1 cells, g about perpendicular to f, a = 0.5
-                mag = torch.exp(torch.empty(2, kz).uniform_(math.log(0.25), math.log(1.0)))
+            zmax = cfg.zigzag_freq_cap
+            with torch.no_grad():  # initial periods 4 .. 1 cells (or up to 0.7 of the cap), g about perpendicular to f, a = 0.5
+                hi = min(1.0, 0.7 * zmax)
+                mag = torch.exp(torch.empty(2, kz).uniform_(math.log(min(0.25, hi / 2)), math.log(hi)))
                 ang = torch.empty(kz).uniform_(0, math.pi)
                 ang = torch.stack([ang, ang + math.pi / 2])
-                f0 = torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], -1) / cfg.max_freq  # (2, kz, 2)
+                f0 = torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], -1) / zmax  # (2, kz, 2)
                 b = torch.cat([torch.atanh(f0.clamp(-0.99, 0.99)).permute(1, 0, 2).reshape(kz, 4),
                                torch.full((kz, 1), math.log(1 / 3))], 1)  # 2 sigmoid(log 1/3) = 0.5
                 self.zigzag_mlp[2].bias.copy_(b.flatten())
@@ -253,7 +261,7 @@ class TileableGenerator(nn.Module):
         kz = self.cfg.n_zigzags
         cond = torch.cat([self.embed(cw), z_global], 1)
         out = self.zigzag_mlp(cond).float().view(-1, kz, 5)
-        fg = _snap(self.cfg.max_freq * torch.tanh(out[..., :4]).view(-1, kz, 2, 2), h, w)
+        fg = _snap(self.cfg.zigzag_freq_cap * torch.tanh(out[..., :4]).view(-1, kz, 2, 2), h, w)
         return fg[:, :, 0], fg[:, :, 1], 2 * torch.sigmoid(out[..., 4])
 
     # ------------------------------------------------------------------ forward
