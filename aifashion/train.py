@@ -65,6 +65,7 @@ class TrainConfig:
     color_jitter: float = 0.0
     class_balanced: bool = True  # draw classes uniformly (the six classes have 48..88 photos)
     class_weights: dict | None = None  # with class_balanced: relative draw weight per class name (others 1)
+    class_scale: dict | None = None  # with class_balanced: crop scale (lo, hi) per class name (others: scale)
     augment: str = ""  # DiffAugment policy for everything D sees, e.g. "color,translation,cutout" ("" = off)
     steps: int = 2000
     batch: int = 64  # per process
@@ -104,6 +105,13 @@ class TrainConfig:
             self.class_weights = {str(k): float(v) for k, v in dict(self.class_weights).items()}
             if any(v < 0 for v in self.class_weights.values()):
                 raise ValueError(f"class_weights must be >= 0, not {self.class_weights}")
+        if self.class_scale is not None:
+            self.class_scale = {str(k): tuple(float(x) for x in v) for k, v in dict(self.class_scale).items()}
+            for k, v in self.class_scale.items():
+                if len(v) != 2 or not 0 < v[0] <= v[1] <= 1:
+                    raise ValueError(f"class_scale[{k!r}] must be (lo, hi) with 0 < lo <= hi <= 1, not {v}")
+            if self.class_scale and not self.class_balanced:
+                raise ValueError("class_scale needs class_balanced=True")
         self.augment = ",".join(parse_policy(self.augment))  # unknown names: error listing the valid ones
         self.betas = tuple(float(b) for b in self.betas)
         if self.dry_run:
@@ -248,6 +256,29 @@ def _saved_config(current: Any, saved: dict) -> dict | None:
         return None
 
 
+def _scale_groups(cfg: TrainConfig, classes: list, class_weights: list | None) -> list | None:
+    """With ``cfg.class_scale``: ``[(n, scale, weights), ...]``, one per distinct crop scale: its
+    share ``n`` of the batch (by class weight), its ``(lo, hi)`` and the class weights with the
+    other groups' classes at 0. ``None`` without ``class_scale`` (one draw per batch)."""
+    if not cfg.class_scale:
+        return None
+    unknown = sorted(set(cfg.class_scale) - set(classes))
+    if unknown:
+        raise ValueError(f"class_scale names unknown classes {unknown}; the data has {classes}")
+    w = class_weights or [1.0] * len(classes)
+    scales = [cfg.class_scale.get(c, cfg.scale) for c in classes]
+    groups, left, total = [], cfg.batch, sum(w)
+    distinct = [sc for i, sc in enumerate(scales) if sc not in scales[:i] and sum(w[j] for j in range(len(w)) if scales[j] == sc) > 0]
+    for i, sc in enumerate(distinct):
+        wg = [w[j] if scales[j] == sc else 0.0 for j in range(len(w))]
+        n = left if i == len(distinct) - 1 else max(1, round(cfg.batch * sum(wg) / total))
+        left -= n
+        groups.append((n, sc, wg))
+    if left < 0 or any(n < 1 for n, _, _ in groups):
+        raise ValueError(f"batch {cfg.batch} is too small for {len(distinct)} crop-scale groups")
+    return groups
+
+
 def train_gan(cfg: TrainConfig) -> TrainResult:
     """Train ``cfg.model`` on ``cfg.data_dir``; resume from ``out_dir/checkpoint.pt`` if present.
 
@@ -296,6 +327,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         if unknown:
             raise ValueError(f"class_weights names unknown classes {unknown}; the data has {data.classes}")
         class_weights = [cfg.class_weights.get(c, 1.0) for c in data.classes]
+    groups = _scale_groups(cfg, data.classes, class_weights)
     mconf = dict(cfg.model_config)
     if cfg.model == "tileable":
         mconf.setdefault("n_classes", len(data.classes))
@@ -408,9 +440,15 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     elapsed0 = elapsed
     last_saved = step
     while step < cfg.steps:
-        x, y = data.sample(cfg.batch, cfg.image_size, data_gen, scale=cfg.scale, flip=cfg.flip, rot90=cfg.rot90,
-                           color_jitter=cfg.color_jitter, class_balanced=cfg.class_balanced,
-                           class_weights=class_weights)
+        if groups is None:
+            x, y = data.sample(cfg.batch, cfg.image_size, data_gen, scale=cfg.scale, flip=cfg.flip, rot90=cfg.rot90,
+                               color_jitter=cfg.color_jitter, class_balanced=cfg.class_balanced,
+                               class_weights=class_weights)
+        else:  # one draw per crop-scale group, each its fixed share of the batch
+            parts = [data.sample(n, cfg.image_size, data_gen, scale=sc, flip=cfg.flip, rot90=cfg.rot90,
+                                 color_jitter=cfg.color_jitter, class_balanced=True, class_weights=w)
+                     for n, sc, w in groups]
+            x, y = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
         x = x.contiguous(memory_format=mf)
         noise = G_core.make_noise(cfg.batch, cfg.image_size, noise_gen, device=device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
@@ -691,6 +729,8 @@ def cli_add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-per-class", type=int, default=None, help="use at most this many images per class")
     p.add_argument("--class-weight", type=_kv, action="append", default=[], metavar="CLASS=W",
                    help="draw this class W times as often as the others (default 1; repeatable)")
+    p.add_argument("--class-scale", type=_kv, action="append", default=[], metavar="CLASS=[LO,HI]",
+                   help="crop scale for this class instead of --scale, e.g. zigzag=[0.7,1.0] (repeatable)")
     p.add_argument("--image-size", type=int, default=64)
     p.add_argument("--data-size", type=int, default=256)
     p.add_argument("--scale", type=float, nargs=2, default=(0.35, 0.75), metavar=("LO", "HI"),
@@ -721,6 +761,7 @@ def cli_run(args: argparse.Namespace) -> int:
         out_dir=args.out_dir, data_dir=args.data_dir, model=args.model, model_config=dict(args.model_config),
         classes=[c for c in args.classes.split(",") if c] if args.classes else None, image_size=args.image_size,
         max_per_class=args.max_per_class, class_weights=dict(args.class_weight) or None,
+        class_scale=dict(args.class_scale) or None,
         data_size=args.data_size, scale=tuple(args.scale), steps=args.steps, batch=args.batch, lr=args.lr,
         lr_d=args.lr_d, loss=args.loss, augment=args.augment, ema=args.ema, device=args.device, amp=args.amp, seed=args.seed,
         ckpt_every=args.ckpt_every, sample_every=args.sample_every, num_threads=args.num_threads,

@@ -256,6 +256,29 @@ def test_replacing_zigzag_waves_and_drawing_more_of_one_class(fingercamera_dir, 
         train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_weights={"zigzagg": 2}))
 
 
+def test_class_scale_gives_a_class_its_own_crops(fingercamera_dir, tmp_path, one_thread):
+    """``class_scale`` draws each crop-scale group as its fixed share of the batch (by class
+    weight); a run with it trains, resumes and records it; bad settings are clear errors."""
+    from aifashion.train import _scale_groups
+
+    classes = ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "run", batch=32, class_scale={"zigzag": [0.7, 1.0]})
+    groups = _scale_groups(cfg, classes, [1, 1, 1, 1, 1, 3])
+    assert [(n, sc) for n, sc, _ in groups] == [(20, (0.35, 0.75)), (12, (0.7, 1.0))]  # 5/8 and 3/8 of 32
+    assert groups[1][2] == [0, 0, 0, 0, 0, 3] and groups[0][2][5] == 0
+    assert _scale_groups(tiny_cfg(fingercamera_dir, tmp_path), classes, None) is None
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", batch=6, steps=2, class_scale={"zigzag": [0.7, 1.0]}))
+    assert res.step == 2 and res.images_seen == 12
+    ck = torch.load(res.checkpoint, weights_only=False)
+    assert ck["train_config"]["class_scale"] == {"zigzag": (0.7, 1.0)}
+    with pytest.raises(ValueError, match="class_scale"):
+        TrainConfig(out_dir=str(tmp_path), class_scale={"zigzag": [0.0, 1.0]})
+    with pytest.raises(ValueError, match="class_balanced"):
+        TrainConfig(out_dir=str(tmp_path), class_scale={"zigzag": [0.5, 1.0]}, class_balanced=False)
+    with pytest.raises(ValueError, match="zigzagg.*checkered"):
+        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_scale={"zigzagg": [0.5, 1.0]}))
+
+
 def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):
     from aifashion.generate import load_generator
 
