@@ -256,27 +256,37 @@ def _saved_config(current: Any, saved: dict) -> dict | None:
         return None
 
 
-def _scale_groups(cfg: TrainConfig, classes: list, class_weights: list | None) -> list | None:
-    """With ``cfg.class_scale``: ``[(n, scale, weights), ...]``, one per distinct crop scale: its
-    share ``n`` of the batch (by class weight), its ``(lo, hi)`` and the class weights with the
-    other groups' classes at 0. ``None`` without ``class_scale`` (one draw per batch)."""
+def _class_sampling(cfg: TrainConfig, classes: list) -> tuple[list | None, list | None]:
+    """How batches draw classes: ``(class_weights, groups)``.
+
+    ``class_weights``: one weight per class in ``classes`` order from ``cfg.class_weights``
+    (others 1), or ``None``. ``groups``: with ``cfg.class_scale``, ``[(n, scale, weights), ...]``,
+    one per distinct crop scale: its share ``n`` of the batch (by class weight), its ``(lo, hi)``
+    and the class weights with the other groups' classes at 0; ``None`` without it (one draw per
+    batch). Unknown class names: ``ValueError`` listing the data's classes.
+    """
+    for name in ("class_weights", "class_scale"):
+        unknown = sorted(set(getattr(cfg, name) or {}) - set(classes))
+        if unknown:
+            raise ValueError(f"{name} names unknown classes {unknown}; the data has {classes}")
+    weights = [cfg.class_weights.get(c, 1.0) for c in classes] if cfg.class_weights else None
     if not cfg.class_scale:
-        return None
-    unknown = sorted(set(cfg.class_scale) - set(classes))
-    if unknown:
-        raise ValueError(f"class_scale names unknown classes {unknown}; the data has {classes}")
-    w = class_weights or [1.0] * len(classes)
+        return weights, None
+    w = weights or [1.0] * len(classes)
     scales = [cfg.class_scale.get(c, cfg.scale) for c in classes]
-    groups, left, total = [], cfg.batch, sum(w)
-    distinct = [sc for i, sc in enumerate(scales) if sc not in scales[:i] and sum(w[j] for j in range(len(w)) if scales[j] == sc) > 0]
+    distinct = []
+    for sc, wc in zip(scales, w):
+        if wc > 0 and sc not in distinct:
+            distinct.append(sc)
+    groups, left = [], cfg.batch
     for i, sc in enumerate(distinct):
-        wg = [w[j] if scales[j] == sc else 0.0 for j in range(len(w))]
-        n = left if i == len(distinct) - 1 else max(1, round(cfg.batch * sum(wg) / total))
+        wg = [wc if s == sc else 0.0 for s, wc in zip(scales, w)]
+        n = left if i == len(distinct) - 1 else max(1, round(cfg.batch * sum(wg) / sum(w)))
         left -= n
         groups.append((n, sc, wg))
-    if left < 0 or any(n < 1 for n, _, _ in groups):
+    if any(n < 1 for n, _, _ in groups):
         raise ValueError(f"batch {cfg.batch} is too small for {len(distinct)} crop-scale groups")
-    return groups
+    return weights, groups
 
 
 def train_gan(cfg: TrainConfig) -> TrainResult:
@@ -321,13 +331,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     # data: decoded once, on the device
     data = ResidentPatternData.from_folder(data_dir, device, size=cfg.data_size, classes=cfg.classes,
                                            max_per_class=cfg.max_per_class, seed=cfg.seed)
-    class_weights = None
-    if cfg.class_weights:
-        unknown = sorted(set(cfg.class_weights) - set(data.classes))
-        if unknown:
-            raise ValueError(f"class_weights names unknown classes {unknown}; the data has {data.classes}")
-        class_weights = [cfg.class_weights.get(c, 1.0) for c in data.classes]
-    groups = _scale_groups(cfg, data.classes, class_weights)
+    class_weights, groups = _class_sampling(cfg, data.classes)
     mconf = dict(cfg.model_config)
     if cfg.model == "tileable":
         mconf.setdefault("n_classes", len(data.classes))

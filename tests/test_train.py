@@ -259,14 +259,16 @@ def test_replacing_zigzag_waves_and_drawing_more_of_one_class(fingercamera_dir, 
 def test_class_scale_gives_a_class_its_own_crops(fingercamera_dir, tmp_path, one_thread):
     """``class_scale`` draws each crop-scale group as its fixed share of the batch (by class
     weight); a run with it trains, resumes and records it; bad settings are clear errors."""
-    from aifashion.train import _scale_groups
+    from aifashion.train import _class_sampling
 
     classes = ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
-    cfg = tiny_cfg(fingercamera_dir, tmp_path / "run", batch=32, class_scale={"zigzag": [0.7, 1.0]})
-    groups = _scale_groups(cfg, classes, [1, 1, 1, 1, 1, 3])
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "run", batch=32, class_scale={"zigzag": [0.7, 1.0]},
+                   class_weights={"zigzag": 3})
+    weights, groups = _class_sampling(cfg, classes)
+    assert weights == [1, 1, 1, 1, 1, 3]
     assert [(n, sc) for n, sc, _ in groups] == [(20, (0.35, 0.75)), (12, (0.7, 1.0))]  # 5/8 and 3/8 of 32
     assert groups[1][2] == [0, 0, 0, 0, 0, 3] and groups[0][2][5] == 0
-    assert _scale_groups(tiny_cfg(fingercamera_dir, tmp_path), classes, None) is None
+    assert _class_sampling(tiny_cfg(fingercamera_dir, tmp_path), classes) == (None, None)
     res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", batch=6, steps=2, class_scale={"zigzag": [0.7, 1.0]}))
     assert res.step == 2 and res.images_seen == 12
     ck = torch.load(res.checkpoint, weights_only=False)
