@@ -558,6 +558,61 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
         raise ValueError(f"grows a generator without zigzag waves by n_zigzags > 0 (it has {old_cfg.n_zigzags}, "
                          f"asked for {n_zigzags}; replace=True drops existing ones first)")
     new_cfg = TileableConfig(**{**asdict(old_cfg), "n_zigzags": int(n_zigzags), "zigzag_max_freq": float(zigzag_max_freq)})
+    n_old = old_cfg.n_zigzags
+
+    def convert(name: str, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor | None:
+        if n_old and name.startswith("zigzag_mlp."):
+            return None  # the old zigzag MLP goes; the new one keeps its fresh init
+        if n_old and name.startswith("convs.") and t.dim() == 4:
+            t = t[:, : t.shape[1] - n_old]  # the zigzag channels are the last inputs
+        return _grow_inputs(t, like)
+
+    return _regrow_generator(ck, old_cfg, new_cfg, convert, out_path, seed,
+                             {"n_zigzags": int(n_zigzags), "zigzag_max_freq": float(zigzag_max_freq), "replaced": n_old})
+
+
+def add_paint_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike, seed: int = 0) -> Path:
+    """Grow a trained tileable generator's checkpoint so its last (RGB) layer also gets the
+    waves (``TileableConfig.paint_waves``) without changing what it draws.
+
+    The RGB layer's new input channels (one per plane and zigzag wave) start with zero weights,
+    so the grown generator renders exactly what the old one did; their optimiser moments start
+    at zero too. Resume the result with ``--model-config paint_waves=true`` (plus the model's
+    other non-default settings, e.g. ``n_zigzags=8``) in a run folder that holds it as
+    ``checkpoint.pt``.
+
+    Returns:
+        ``out_path`` as a ``Path``.
+    """
+    from aifashion.models.tileable import TileableConfig
+
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    if ck.get("model") != "tileable":
+        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
+    old_cfg = TileableConfig(**ck["model_config"])
+    if old_cfg.paint_waves or old_cfg.n_periodic == 0:
+        raise ValueError(f"{checkpoint}: grows a generator that has waves and does not paint them yet "
+                         f"(paint_waves={old_cfg.paint_waves}, {old_cfg.n_periodic} waves)")
+    new_cfg = TileableConfig(**{**asdict(old_cfg), "paint_waves": True})
+    return _regrow_generator(ck, old_cfg, new_cfg, lambda name, t, like: _grow_inputs(t, like),
+                             out_path, seed, {"paint_waves": True})
+
+
+def _grow_inputs(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """``old`` with zero weights appended for new input channels (dim 1) to match ``like``."""
+    if old.shape == like.shape:
+        return old.clone()
+    if old.dim() == 4 and old.shape[0] == like.shape[0] and old.shape[2:] == like.shape[2:] and old.shape[1] < like.shape[1]:
+        out = torch.zeros(like.shape, dtype=old.dtype)
+        out[:, : old.shape[1]] = old
+        return out
+    raise ValueError(f"cannot grow a tensor of shape {tuple(old.shape)} into {tuple(like.shape)}")
+
+
+def _regrow_generator(ck: dict, old_cfg, new_cfg, convert, out_path: str | os.PathLike, seed: int, note: dict) -> Path:
+    """Rebuild a checkpoint's generator (raw, EMA and Adam moments, by parameter name) for
+    ``new_cfg``: ``convert(name, old_tensor, new_template)`` maps each old tensor (None drops it:
+    the new model's seeded init stays); write it atomically to ``out_path``."""
     with torch.random.fork_rng(devices=[]):  # seeded init; the global RNG is left alone
         torch.manual_seed(seed)
         G_new = build_model("tileable", **asdict(new_cfg)).generator
@@ -565,49 +620,32 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     old_names = [n for n, _ in old_G.named_parameters()]
     new_names = [n for n, _ in G_new.named_parameters()]
     template = G_new.state_dict()
-    n_old = old_cfg.n_zigzags
-
-    def strip(name: str, t: torch.Tensor) -> torch.Tensor | None:
-        """The tensor without the old zigzag waves (None: a zigzag-only tensor)."""
-        if n_old == 0:
-            return t
-        if name.startswith("zigzag_mlp."):
-            return None
-        if name.startswith("convs.") and t.dim() == 4:
-            return t[:, : t.shape[1] - n_old]  # the zigzag channels are the last inputs
-        return t
-
-    def grow(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-        if old.shape == like.shape:
-            return old.clone()
-        if old.dim() == 4 and old.shape[0] == like.shape[0] and old.shape[1] + n_zigzags == like.shape[1]:
-            out = torch.zeros(like.shape, dtype=old.dtype)  # new input channels: zero weights
-            out[:, : old.shape[1]] = old
-            return out
-        raise ValueError(f"cannot grow a tensor of shape {tuple(old.shape)} into {tuple(like.shape)}")
-
     for key in ("G", "G_ema"):
         state = dict(template)
         for name, t in ck[key].items():
-            t = strip(name, t.cpu())
+            t = convert(name, t.cpu(), template[name])
             if t is not None:
-                state[name] = grow(t, template[name])
+                state[name] = t
         ck[key] = state
     opt = ck["optG"]
     by_name = {old_names[i]: st for i, st in opt["state"].items()}
     new_state = {}
     for j, name in enumerate(new_names):
-        if name in by_name and not (n_old and name.startswith("zigzag_mlp.")):
-            st = dict(by_name[name])
-            for m in ("exp_avg", "exp_avg_sq"):
-                if m in st:
-                    st[m] = grow(strip(name, st[m].cpu()), template[name])
+        if name not in by_name:
+            continue
+        st = dict(by_name[name])
+        keep = True
+        for m in ("exp_avg", "exp_avg_sq"):
+            if m in st:
+                t = convert(name, st[m].cpu(), template[name])
+                keep = keep and t is not None
+                st[m] = t
+        if keep:
             new_state[j] = st
     opt["state"] = new_state
     opt["param_groups"][0]["params"] = list(range(len(new_names)))
     ck["model_config"] = asdict(new_cfg)
-    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "n_zigzags": int(n_zigzags), "seed": seed,
-                                                "zigzag_max_freq": float(zigzag_max_freq), "replaced": n_old}]
+    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "seed": seed, **note}]
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
     atomic_save(out, lambda p: torch.save(ck, p))

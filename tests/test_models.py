@@ -193,6 +193,34 @@ def test_tileable_with_zigzag_waves_is_periodic_and_learns_them():
     assert G.zigzag_mlp[0].weight.grad.abs().sum() > 0  # straight-through: the MLP learns
 
 
+def test_paint_waves_reach_the_image_at_full_resolution():
+    """``paint_waves``: the RGB layer gets every wave at full resolution (off by default, so old
+    exports load); one wave painted alone comes out as ``tanh(gain * wave)``, and the canvas stays
+    a torus."""
+    assert build_model("tileable", **SMALL).generator.to_rgb.in_channels == 8  # ngf 8, no waves
+    torch.manual_seed(0)
+    G = build_model("tileable", **SMALL, n_zigzags=2, paint_waves=True).generator.eval()
+    assert G.to_rgb.in_channels == 8 + 4 + 2
+    z = G.sample_latent(2, 4, 4, torch.Generator().manual_seed(0))
+    y = torch.tensor([5, 1])
+    with torch.no_grad():
+        x = G(**z, y=y)
+        fw = G.wave_vectors(z["z_global"], G.class_weights(y), 4, 4)
+        f, g, _ = G.zigzag_params(z["z_global"], G.class_weights(y), 4, 4)
+        d = torch.tensor([2.0, 1.0])  # (x, y) cells
+        shifted = dict(z, z_local=torch.roll(z["z_local"], shifts=(1, 2), dims=(2, 3)))
+        shifted["phase"] = z["phase"] - 2 * math.pi * torch.cat([fw @ d, f @ d, g @ d], 1)
+        assert torch.allclose(torch.roll(x, shifts=(16, 32), dims=(2, 3)), G(**shifted, y=y), atol=1e-4)
+        assert 0.5 < seam_score(x[0]) < 1.5
+        G.to_rgb.weight.zero_()
+        G.to_rgb.weight[:, 8 + 1, 1, 1] = 3.0  # paint the second plane wave alone (centre tap)
+        wave = plane_waves(fw[:, 1:2], z["phase"][:, 1:2], 4, 4, 16)  # (2, 1, 64, 64) at full resolution
+        assert torch.allclose(G(**z, y=y), torch.tanh(3.0 * wave).expand(2, 3, 64, 64), atol=1e-5)
+    G.train()
+    G(**z, y=y).square().mean().backward()
+    assert G.to_rgb.weight.grad[:, 8:].abs().sum() > 0  # the painted waves learn
+
+
 def test_zigzag_max_freq_caps_the_zigzag_waves():
     torch.manual_seed(0)
     assert TileableConfig(n_zigzags=2).zigzag_freq_cap == 4.0  # 0 = the plane waves' cap (old files)

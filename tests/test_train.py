@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from aifashion.cli import main as cli_main
-from aifashion.train import TrainConfig, add_zigzag_waves, export_generator, train_gan
+from aifashion.train import TrainConfig, add_paint_waves, add_zigzag_waves, export_generator, train_gan
 
 TINY_MODEL = {"ngf": 8, "max_ch": 32, "ndf": 8, "nz_local": 8, "nz_global": 8, "n_waves": 4, "emb_dim": 8}
 
@@ -254,6 +254,40 @@ def test_replacing_zigzag_waves_and_drawing_more_of_one_class(fingercamera_dir, 
     assert torch.load(res.checkpoint, weights_only=False)["train_config"]["class_weights"] == {"zigzag": 3.0}
     with pytest.raises(ValueError, match="zigzagg.*checkered"):
         train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_weights={"zigzagg": 2}))
+
+
+def test_adding_painted_waves_keeps_the_generator_and_training_resumes(fingercamera_dir, tmp_path, one_thread):
+    """A trained run with zigzag waves grows ``paint_waves``: the RGB layer's new wave inputs start
+    at zero (same drawing, zero moments, old moments kept), and training resumes and uses them."""
+    from aifashion.models import build_model
+
+    zz = {**TINY_MODEL, "n_zigzags": 2}
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2, model_config=zz))
+    src = tmp_path / "run" / "checkpoint.pt"
+    old = torch.load(src, weights_only=False)
+    path = add_paint_waves(src, tmp_path / "paint" / "checkpoint.pt")
+    new = torch.load(path, weights_only=False)
+    assert new["model_config"]["paint_waves"] is True and new["grown"][-1]["paint_waves"] is True
+    G_old = build_model("tileable", **old["model_config"]).generator.eval()
+    G_old.load_state_dict(old["G_ema"])
+    G_new = build_model("tileable", **new["model_config"]).generator.eval()
+    G_new.load_state_dict(new["G_ema"])
+    assert G_new.to_rgb.in_channels == G_old.to_rgb.in_channels + 4 + 2
+    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 4, 5])
+    with torch.no_grad():
+        assert torch.equal(G_new(**z, y=y), G_old(**z, y=y))
+    names = [n for n, _ in G_new.named_parameters()]
+    assert names == [n for n, _ in G_old.named_parameters()]
+    i = names.index("to_rgb.weight")
+    m_new, m_old = new["optG"]["state"][i]["exp_avg_sq"], old["optG"]["state"][i]["exp_avg_sq"]
+    assert torch.equal(m_new[:, :8], m_old) and m_new[:, 8:].abs().sum() == 0 and m_old.abs().sum() > 0
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "paint", steps=4, model_config={**zz, "paint_waves": True}))
+    assert res.resumed_from == 2 and res.step == 4
+    after = torch.load(res.checkpoint, weights_only=False)
+    assert after["G"]["to_rgb.weight"][:, 8:].abs().sum() > 0
+    with pytest.raises(ValueError, match="paint_waves=True"):
+        add_paint_waves(path, tmp_path / "again.pt")
 
 
 def test_class_scale_gives_a_class_its_own_crops(fingercamera_dir, tmp_path, one_thread):

@@ -18,8 +18,13 @@ Ideas (and where they come from):
   (straight-through estimator in training). Optionally (``wave_gate``) a linear head gives each
   wave a per-pattern amplitude in (0, 1), so that a class without regular geometry (solid) can
   turn the waves down. The waves are fed to every level, at that level's
-  resolution (all but the last, which only paints), so fine periods are not limited by the
-  coarse latent grid; each level only gets the waves below its Nyquist frequency (no aliasing).
+  resolution (all but the last, which only paints, unless ``paint_waves``), so fine periods are
+  not limited by the coarse latent grid; each level only gets the waves below its Nyquist
+  frequency (no aliasing).
+- **Painted waves** (ours; optional, ``paint_waves``): the last layer (3x3 conv to RGB, Tanh)
+  also gets the waves at full resolution, so a band with straight, sharp edges (a thresholded
+  wave) can reach the image through one linear map instead of being redrawn by the upsampling
+  stack from the coarser levels.
 - **Zigzag waves** (ours; optional, ``n_zigzags``): ``sin(2 pi (f . x + a tri(g . x + psi)) + phi)``,
   stripes along ``f`` whose phase is folded by a triangle wave along ``g``: straight bands
   with sharp corners (chevrons, zigzags), which plane waves can only build through several
@@ -58,6 +63,7 @@ class TileableConfig:
     n_zigzags: int = 0  # zigzag-wave channels (stripes folded by a triangle wave); 0 = none
     max_freq: float = 4.0  # largest wave frequency, cycles per latent cell
     zigzag_max_freq: float = 0.0  # largest zigzag stripe/fold frequency, cycles per cell (0 = max_freq)
+    paint_waves: bool = False  # also feed the waves to the last (RGB) layer at full resolution
     emb_dim: int = 64  # class embedding
     ngf: int = 16  # channels at the last hidden level; doubled per level towards the latent grid
     max_ch: int = 256
@@ -210,8 +216,8 @@ class TileableGenerator(nn.Module):
         for i in range(1, cfg.n_up):
             self.convs.append(nn.Conv2d(ch[i - 1] + kp, ch[i], 3, 1, 1, bias=False, padding_mode="circular"))
             self.norms.append(ConditionalBatchNorm2d(ch[i], cond))
-        # last level: upsample x2 -> 3 x (h cell) x (w cell), Tanh (no waves: it only paints)
-        self.to_rgb = nn.Conv2d(ch[-1], 3, 3, 1, 1, padding_mode="circular")
+        # last level: upsample x2 (+ Kp waves if paint_waves) -> 3 x (h cell) x (w cell), Tanh
+        self.to_rgb = nn.Conv2d(ch[-1] + (kp if cfg.paint_waves else 0), 3, 3, 1, 1, padding_mode="circular")
         for m in self.convs:
             nn.init.normal_(m.weight, 0.0, 0.02)
         nn.init.normal_(self.to_rgb.weight, 0.0, 0.02)
@@ -314,7 +320,9 @@ class TileableGenerator(nn.Module):
             x = torch.cat([x] + waves(2**i, x), 1)
             x = F.relu(self.norms[i](self.convs[i](x), cond))
         x = F.interpolate(x, scale_factor=2, mode="nearest")
-        # last level: ch[-1] x h cell x w cell -> 3 x h cell x w cell
+        if c.paint_waves:
+            x = torch.cat([x] + waves(c.cell, x), 1)
+        # last level: (ch[-1] [+ Kp]) x h cell x w cell -> 3 x h cell x w cell
         return torch.tanh(self.to_rgb(x))
 
 
