@@ -24,7 +24,9 @@ Usage::
 
 Prints the machine, each figure, and the training ratio ours / tutorial last. A third run (ours
 in fp32 with contiguous tensors; ``--no-decompose`` skips it) splits the ratio into what the
-device-resident data gives and what bf16 + channels_last give. An ``arithmetic`` line turns each
+device-resident data gives and what bf16 + channels_last give. A fourth (``--no-ceiling`` skips
+it) times ours' step alone on one fixed batch already on the device (no data draw, no EMA): the
+most any data pipeline could make the ratio on this machine with these nets and this precision. An ``arithmetic`` line turns each
 images/s into sustained GFLOP/s (2.48 GFLOP per training image, counted by torch), so the ratio can
 be read against what the hardware can do: on a CPU the convolutions bound the step, and bf16
 (AVX512-BF16 without AMX) at most doubles a core's multiply-add rate over fp32.
@@ -146,6 +148,55 @@ def ours_images_per_s(folder: Path, steps: int, device: torch.device, batch: int
     return res.images_per_s, setup, {"amp_bf16": info.get("amp_bf16"), "channels_last": info.get("channels_last")}
 
 
+def step_ceiling_images_per_s(steps: int, device: torch.device, batch: int = 128, seed: int = 0) -> float:
+    """Ours' training step alone, the most any data pipeline could give: the tutorial nets in
+    bf16 autocast (where supported) + channels_last, one fixed real batch already on the device,
+    BCE-with-logits, D frozen in the G step; no data draw, no augmentation, no EMA."""
+    import torch.nn.functional as F
+
+    from aifashion.models.dcgan import DCGANConfig, Discriminator, Generator
+    from aifashion.train import bf16_supported
+
+    cfg = DCGANConfig()
+    amp = bf16_supported(device)
+    mf = torch.channels_last if amp else torch.contiguous_format
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        G = Generator(cfg).to(device, memory_format=mf)
+        D = Discriminator(cfg).to(device, memory_format=mf)
+    optD = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optG = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    gen = torch.Generator(device=device).manual_seed(seed)
+    x = (torch.rand(batch, 3, 64, 64, device=device, generator=gen) * 2 - 1).contiguous(memory_format=mf)
+    ones, zeros = torch.ones(batch, device=device), torch.zeros(batch, device=device)
+
+    def step() -> None:
+        noise = torch.randn(batch, cfg.nz, 1, 1, device=device, generator=gen)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            fake = G(noise)
+        optD.zero_grad(set_to_none=True)
+        for images, target in ((x, ones), (fake.detach(), zeros)):  # real and fake batches separately
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                logits = D.logits(images).float()
+            F.binary_cross_entropy_with_logits(logits, target).backward()
+        optD.step()
+        optG.zero_grad(set_to_none=True)
+        D.requires_grad_(False)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            logits = D.logits(fake).float()
+        F.binary_cross_entropy_with_logits(logits, ones).backward()
+        optG.step()
+        D.requires_grad_(True)
+
+    step()  # warm-up
+    sync(device)
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    sync(device)
+    return steps * batch / (time.perf_counter() - t0)
+
+
 # ------------------------------------------------------------------------------- generation
 def generation(device: torch.device, path: str | None, repeats: int, big: int) -> None:
     from aifashion.metrics import seam_score
@@ -201,6 +252,8 @@ def main(argv=None) -> int:
     p.add_argument("--big", type=int, default=2048, help="side of the large seamless render")
     p.add_argument("--skip-generate", action="store_true")
     p.add_argument("--quick", action="store_true", help="5 steps per side, 3 renders, a 1024 px large render")
+    p.add_argument("--no-ceiling", action="store_true",
+                   help="skip the fourth run (ours' step alone on one fixed batch: the most the ratio could be)")
     p.add_argument("--no-decompose", action="store_true",
                    help="skip the third run (ours in fp32, contiguous) that splits the ratio into data and precision")
     args = p.parse_args(argv)
@@ -228,6 +281,10 @@ def main(argv=None) -> int:
         print(f"ours in fp32, contiguous (resident data only):  {plain:8.1f} images/s")
         print(f"  data pipeline: {plain / tut:.2f}x; bf16 + channels_last: {ours / plain:.2f}x "
               f"(the product is the ratio below; when the tutorial's step is compute-bound the data part is small)")
+    if not args.no_ceiling:
+        ceil = step_ceiling_images_per_s(args.steps, device)
+        print(f"ceiling: ours' step alone (same nets and precision, one fixed batch on the device, no data draw, "
+              f"no EMA): {ceil:8.1f} images/s = {ceil / tut:.2f}x the tutorial; ours reaches {ours / ceil:.0%} of it")
     gflop = step_gflop_per_image(device)
     rates = f"tutorial {tut * gflop:.0f}, ours {ours * gflop:.0f}"
     if not args.no_decompose:
