@@ -356,6 +356,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
 
     ckpt_path = out_dir / "checkpoint.pt"
     step, images_seen, elapsed, history, resumed_from = 0, 0, 0.0, [], 0
+    grown: list = []  # add_zigzag_waves / add_paint_waves records, kept in every later checkpoint
     if cfg.resume and ckpt_path.is_file():
         ck = torch.load(ckpt_path, map_location=device, weights_only=False)
         if ck.get("format") != CKPT_FORMAT or ck["model"] != cfg.model or _saved_config(pair.config, ck["model_config"]) != asdict(pair.config):
@@ -367,6 +368,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         optD.load_state_dict(ck["optD"])
         step, images_seen, elapsed = ck["step"], ck["images_seen"], ck["elapsed_s"]
         history = list(ck["history"])
+        grown = list(ck.get("grown", []))
         states = ck["rng"]
         if len(states) == world:
             data_gen.set_state(states[rank][0].cpu() if device.type == "cpu" else states[rank][0])
@@ -420,7 +422,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
               "train_config": asdict(cfg), "classes": data.classes, "step": at, "images_seen": images_seen,
               "elapsed_s": elapsed, "G": G_core.state_dict(), "D": D_core.state_dict(), "G_ema": G_ema.state_dict(),
               "optG": optG.state_dict(), "optD": optD.state_dict(), "rng": states, "history": history,
-              "device": str(device), "world_size": world, "amp_bf16": use_amp,
+              "grown": grown, "device": str(device), "world_size": world, "amp_bf16": use_amp,
               "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
               "num_threads": torch.get_num_threads()}
         atomic_save(ckpt_path, lambda p: torch.save(ck, p))

@@ -286,6 +286,7 @@ def test_adding_painted_waves_keeps_the_generator_and_training_resumes(fingercam
     assert res.resumed_from == 2 and res.step == 4
     after = torch.load(res.checkpoint, weights_only=False)
     assert after["G"]["to_rgb.weight"][:, 8:].abs().sum() > 0
+    assert after["grown"] == new["grown"]  # the growth record survives the later checkpoints
     with pytest.raises(ValueError, match="paint_waves=True"):
         add_paint_waves(path, tmp_path / "again.pt")
 
