@@ -552,10 +552,7 @@ def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     """
     from aifashion.models.tileable import TileableConfig
 
-    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    if ck.get("model") != "tileable":
-        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
-    old_cfg = TileableConfig(**ck["model_config"])
+    ck, old_cfg = _load_tileable_checkpoint(checkpoint)
     if n_zigzags <= 0 or (old_cfg.n_zigzags != 0 and not replace):
         raise ValueError(f"grows a generator without zigzag waves by n_zigzags > 0 (it has {old_cfg.n_zigzags}, "
                          f"asked for {n_zigzags}; replace=True drops existing ones first)")
@@ -588,16 +585,23 @@ def add_paint_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike, 
     """
     from aifashion.models.tileable import TileableConfig
 
-    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    if ck.get("model") != "tileable":
-        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
-    old_cfg = TileableConfig(**ck["model_config"])
+    ck, old_cfg = _load_tileable_checkpoint(checkpoint)
     if old_cfg.paint_waves or old_cfg.n_periodic == 0:
         raise ValueError(f"{checkpoint}: grows a generator that has waves and does not paint them yet "
                          f"(paint_waves={old_cfg.paint_waves}, {old_cfg.n_periodic} waves)")
     new_cfg = TileableConfig(**{**asdict(old_cfg), "paint_waves": True})
     return _regrow_generator(ck, old_cfg, new_cfg, lambda name, t, like: _grow_inputs(t, like),
                              out_path, seed, {"paint_waves": True})
+
+
+def _load_tileable_checkpoint(checkpoint: str | os.PathLike):
+    """A ``train_gan`` checkpoint of the tileable model (on the CPU) and its ``TileableConfig``."""
+    from aifashion.models.tileable import TileableConfig
+
+    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    if ck.get("model") != "tileable":
+        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
+    return ck, TileableConfig(**ck["model_config"])
 
 
 def _grow_inputs(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
