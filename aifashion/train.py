@@ -639,15 +639,10 @@ def _regrow_generator(ck: dict, old_cfg, new_cfg, convert, out_path: str | os.Pa
     for j, name in enumerate(new_names):
         if name not in by_name:
             continue
-        st = dict(by_name[name])
-        keep = True
-        for m in ("exp_avg", "exp_avg_sq"):
-            if m in st:
-                t = convert(name, st[m].cpu(), template[name])
-                keep = keep and t is not None
-                st[m] = t
-        if keep:
-            new_state[j] = st
+        st = by_name[name]
+        moments = {m: convert(name, st[m].cpu(), template[name]) for m in ("exp_avg", "exp_avg_sq") if m in st}
+        if all(t is not None for t in moments.values()):  # a dropped parameter's moments go with it
+            new_state[j] = {**st, **moments}
     opt["state"] = new_state
     opt["param_groups"][0]["params"] = list(range(len(new_names)))
     ck["model_config"] = asdict(new_cfg)

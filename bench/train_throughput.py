@@ -26,10 +26,11 @@ Prints the machine, each figure, and the training ratio ours / tutorial last. A 
 in fp32 with contiguous tensors; ``--no-decompose`` skips it) splits the ratio into what the
 device-resident data gives and what bf16 + channels_last give. A fourth (``--no-ceiling`` skips
 it) times ours' step alone on one fixed batch already on the device (no data draw, no EMA): the
-most any data pipeline could make the ratio on this machine with these nets and this precision. An ``arithmetic`` line turns each
-images/s into sustained GFLOP/s (2.48 GFLOP per training image, counted by torch), so the ratio can
-be read against what the hardware can do: on a CPU the convolutions bound the step, and bf16
-(AVX512-BF16 without AMX) at most doubles a core's multiply-add rate over fp32.
+most any data pipeline could make the ratio on this machine with these nets and this precision.
+An ``arithmetic`` line turns each images/s into sustained GFLOP/s (2.48 GFLOP per training image,
+counted by torch), so the ratio can be read against what the hardware can do: on a CPU the
+convolutions bound the step, and bf16 (AVX512-BF16 without AMX) at most doubles a core's
+multiply-add rate over fp32.
 """
 from __future__ import annotations
 
