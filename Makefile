@@ -15,7 +15,11 @@ endif
 
 .PHONY: venv dashboard test test-all notebooks bench clean
 
+# PyTorch 2.14.1 from PyPI is a CUDA build (it also runs on the CPU): the venv takes about 6.5 GB.
+# Say so up front rather than fail half-way with "No space left on device" (skipped once torch is in).
+NEED_GB := 7
 $(STAMP): pyproject.toml
+	@$(BIN)/python -c 'import torch' 2>/dev/null || $(PYTHON) -c 'import shutil, sys; free = shutil.disk_usage(sys.argv[1]).free / 1e9; sys.exit(0 if free >= $(NEED_GB) else f"make: only {free:.1f} GB free in {sys.argv[1]}; setting up .venv (PyTorch, a CUDA build) needs about $(NEED_GB) GB. Free some disk space and run make again.")' "$(CURDIR)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -e '.[test]'
 	touch $(STAMP)
