@@ -1,6 +1,8 @@
 # make dashboard  — set up .venv and serve the try-on dashboard (Voila on 127.0.0.1:8866)
 # make test       — set up .venv and run the default test suite
 # make test-all   — also the slow tests
+# make lint       — ruff: lint and format check (package, tests, tools, bench, notebooks)
+# make format     — ruff: fix what can be fixed and format
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,7 +15,7 @@ export AIFASHION_DATA := $(SHARED)
 endif
 endif
 
-.PHONY: venv dashboard test test-all notebooks bench clean
+.PHONY: venv dashboard test test-all lint format notebooks bench clean
 
 # PyTorch 2.14.1 from PyPI is a CUDA build (it also runs on the CPU): the venv takes about 6.5 GB.
 # Say so up front rather than fail half-way with "No space left on device" (skipped once torch is in).
@@ -34,6 +36,14 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 bench: $(STAMP)
 	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done

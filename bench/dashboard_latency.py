@@ -27,8 +27,8 @@ def _random_generator(tmp: Path) -> Path:
     """A randomly initialised tileable generator in the export format (same cost as trained)."""
     from dataclasses import asdict
 
-    from aifashion.models.tileable import TileableConfig, TileableGenerator
-    from aifashion.train import save_generator
+    from aifashion.gan.models.tileable import TileableConfig, TileableGenerator
+    from aifashion.gan.export import save_generator
 
     torch.manual_seed(0)
     cfg = TileableConfig()
@@ -38,7 +38,7 @@ def _random_generator(tmp: Path) -> Path:
 
 
 def _random_segmenter(tmp: Path) -> Path:
-    from aifashion.models.segmenter import SegmenterConfig, build_segmenter
+    from aifashion.segment.model import SegmenterConfig, build_segmenter
     from aifashion.segment import export_segmenter
 
     torch.manual_seed(0)
@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     from aifashion.dashboard import TryOnApp
-    from aifashion.generate import load_generator
+    from aifashion.gan.generate import load_generator
     from aifashion.segment import load_segmenter
 
     with tempfile.TemporaryDirectory() as tmpdir:

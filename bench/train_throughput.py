@@ -3,10 +3,10 @@ same nets and data, side by side in one run; plus pattern-generation speed.
 
 - **tutorial**: ``ImageFolder`` + ``Resize(64)/CenterCrop(64)/ToTensor/Normalize`` +
   ``DataLoader(batch 128, shuffle, 2 workers)``, fp32, the tutorial's nets
-  (:mod:`aifashion.models.dcgan`, which *are* the tutorial's), Adam(2e-4, betas 0.5/0.999),
+  (:mod:`aifashion.gan.models.dcgan`, which *are* the tutorial's), Adam(2e-4, betas 0.5/0.999),
   ``BCELoss`` on the Sigmoid output, the tutorial's D-real / D-fake / G step, written out here
   as in the tutorial.
-- **ours**: :func:`aifashion.train.train_gan` with ``model="dcgan"`` (the same nets), batch
+- **ours**: :func:`aifashion.gan.train.train_gan` with ``model="dcgan"`` (the same nets), batch
   128: device-resident data (:class:`~aifashion.data.resident.ResidentPatternData`, crops
   augmented per batch on the device), bf16 autocast and channels_last where the device
   supports them, BCE-with-logits (the same maths), plus an EMA of G (extra work, kept in).
@@ -55,7 +55,7 @@ from aifashion.paths import FINGERCAMERA  # noqa: E402
 def tutorial_step(device: torch.device, seed: int = 0):
     """The tutorial's nets, optimizers and training step; returns ``step(data)`` (data: (B, 3, 64, 64)
     in [-1, 1]), written out as in the tutorial."""
-    from aifashion.models.dcgan import DCGANConfig, Discriminator, Generator
+    from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
 
     cfg = DCGANConfig()
     with torch.random.fork_rng(devices=[]):
@@ -135,7 +135,7 @@ def ours_images_per_s(folder: Path, steps: int, device: torch.device, batch: int
     """``train_gan`` on the tutorial nets; returns (images/s, one-off setup s, run info)."""
     import json
 
-    from aifashion.train import TrainConfig, train_gan
+    from aifashion.gan.train import TrainConfig, train_gan
 
     with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
         cfg = TrainConfig(out_dir=tmp, data_dir=str(folder), model="dcgan", steps=steps + 1, batch=batch,
@@ -155,8 +155,8 @@ def step_ceiling_images_per_s(steps: int, device: torch.device, batch: int = 128
     BCE-with-logits, D frozen in the G step; no data draw, no augmentation, no EMA."""
     import torch.nn.functional as F
 
-    from aifashion.models.dcgan import DCGANConfig, Discriminator, Generator
-    from aifashion.train import bf16_supported
+    from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
+    from aifashion.device import bf16_supported
 
     cfg = DCGANConfig()
     amp = bf16_supported(device)
@@ -204,7 +204,7 @@ def generation(device: torch.device, path: str | None, repeats: int, big: int) -
 
     gen = None
     try:
-        from aifashion.generate import load_generator
+        from aifashion.gan.generate import load_generator
 
         gen = load_generator(path, device=str(device))
         if gen.model_name != "tileable":
@@ -215,9 +215,9 @@ def generation(device: torch.device, path: str | None, repeats: int, big: int) -
     except (FileNotFoundError, ImportError) as exc:
         print(f"generation: no exported generator ({exc}); timing a randomly initialised tileable generator")
     if gen is None:
-        from aifashion.generate import PatternGenerator
-        from aifashion.models import build_model
-        from aifashion.train import bf16_supported
+        from aifashion.gan.generate import PatternGenerator
+        from aifashion.gan.models import build_model
+        from aifashion.device import bf16_supported
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)

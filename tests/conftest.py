@@ -6,11 +6,14 @@ points ``AIFASHION_DATA`` at ``../shared/data`` when that folder exists.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+# Test helpers shared by several folders (a local HTTP server, tiny model files).
+sys.path.insert(0, str(Path(__file__).resolve().parent / "support"))
 
 
 def _data_root() -> Path | None:

@@ -90,7 +90,7 @@ def cmd_train_classifier(args) -> int:
 def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodicity=None, inception=None,
                    real_names=None) -> dict:
     """Render and evaluate one export, or several single-class baseline exports pooled together."""
-    from aifashion.generate import load_generator
+    from aifashion.gan.generate import load_generator
 
     xs, names, files, secs, conditional = [], [], [], 0.0, True
     for path in paths:

@@ -9,7 +9,7 @@ RUN="${1:-$REPO/runs/gan}"
 OUT="${2:-$REPO/aifashion/weights/generator.safetensors}"
 "$REPO/.venv/bin/python" - "$RUN/checkpoint.pt" "$OUT" <<'PY'
 import sys
-from aifashion.train import export_generator
+from aifashion.gan.export import export_generator
 print(export_generator(sys.argv[1], sys.argv[2]))
 PY
 "$REPO/.venv/bin/python" "$REPO/tools/generator_report.py" --weights "$OUT" --out "$RUN/report" --threads 1

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from aifashion.generate import load_generator  # noqa: E402
+from aifashion.gan.generate import load_generator  # noqa: E402
 from aifashion.metrics import seam_score  # noqa: E402
 
 

@@ -10,7 +10,7 @@
 #   tools/train_shipped_generator.sh runs/gan 5100
 #   tools/train_shipped_generator.sh runs/gan 10800 "${FINETUNE_RECIPE[@]}"   # see tools/recipe.sh
 # and a third (session 4) after growing 8 zigzag-wave channels into the checkpoint
-# (aifashion.train.add_zigzag_waves; see the model card's "Reproduce"):
+# (aifashion.gan.train.add_zigzag_waves; see the model card's "Reproduce"):
 #   tools/train_shipped_generator.sh runs/gan 16778 "${FINETUNE_RECIPE[@]}" --model-config n_zigzags=8
 #
 # Logs: OUT_DIR/log.txt; checkpoints, losses and sample grids: OUT_DIR.

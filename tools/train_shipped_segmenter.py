@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aifashion import paths  # noqa: E402
-from aifashion.models.segmenter import SegmenterConfig  # noqa: E402
+from aifashion.segment.model import SegmenterConfig  # noqa: E402
 
 #: the shipped model: resnet18 encoder, slim decoder -> 12.1M parameters, 24.2 MB in fp16
 MODEL = dict(encoder_name="resnet18", encoder_depth=5, decoder_channels=(96, 48, 32, 16, 16))
@@ -75,7 +75,7 @@ def main() -> int:
         "hardware": f"{platform.processor() or platform.machine()}, torch threads {args.threads}",
         "exported": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
-    from aifashion.segmentation.data import GARMENT_LABELS, PERSON_LABELS
+    from aifashion.segment.data import GARMENT_LABELS, PERSON_LABELS
 
     info["garment_label_ids"] = sorted(GARMENT_LABELS)
     info["person_label_ids"] = sorted(PERSON_LABELS)

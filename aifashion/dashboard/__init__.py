@@ -6,9 +6,9 @@ cheap; ``TryOnApp`` pulls in ipywidgets and (when built) torch.
 """
 from __future__ import annotations
 
-from aifashion.dashboard.serve import cli_add_arguments, cli_run, find_notebook
+from aifashion.dashboard.serve import find_notebook
 
-__all__ = ["TryOnApp", "TryOnSession", "cli_add_arguments", "cli_run", "find_notebook"]
+__all__ = ["TryOnApp", "TryOnSession", "find_notebook"]
 
 
 def __getattr__(name: str):

@@ -131,7 +131,7 @@ class TryOnApp:
     def _load_generator(generator, device):
         if generator is not None and hasattr(generator, "render"):
             return generator
-        from aifashion.generate import load_generator
+        from aifashion.gan.generate import load_generator
 
         path = generator if generator is not None else (os.environ.get("AIFASHION_GENERATOR") or None)
         return load_generator(path, device=device)

@@ -6,12 +6,9 @@ re-exported here so that ``aifashion data`` stays light).
 """
 from aifashion.data.folders import (
     PatternFolder,
-    class_count_figure,
-    image_grid,
     load_pattern_images,
     resize_center_crop,
-    sample_grid_figure,
     scan_pattern_folder,
 )
 
-__all__ = ["PatternFolder", "class_count_figure", "image_grid", "load_pattern_images", "resize_center_crop", "sample_grid_figure", "scan_pattern_folder"]
+__all__ = ["PatternFolder", "load_pattern_images", "resize_center_crop", "scan_pattern_folder"]

@@ -1,0 +1,263 @@
+"""Training and evaluation of the 3-class cloth segmenter on Clothing Co-Parsing.
+
+Training data live in memory at training resolution (decoded once); each step augments a
+batch (:func:`aifashion.segment.data.augment_batch`), runs the Unet under bf16 autocast
+(CPU with AVX512-BF16 or CUDA) in channels_last, and minimises cross-entropy + soft Dice on
+the garment class. An EMA of the weights is kept and is what gets evaluated and exported.
+Checkpoints (``last.pt``) are written atomically and a run resumes from them.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from aifashion.atomic import atomic_save
+from aifashion.segment.model import SegmenterConfig, build_segmenter
+
+from .data import CLASS_NAMES, IGNORE, AugmentConfig, ResidentSegData, augment_batch, ccp_split, load_ccp_pair, load_textures
+from .predict import Segmenter, export_segmenter
+
+
+@dataclass
+class SegTrainConfig:
+    """Hyper-parameters of :func:`train_segmenter` (saved in every checkpoint)."""
+
+    steps: int = 4000
+    batch_size: int = 16
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    warmup: int = 100
+    ema_decay: float = 0.998
+    seed: int = 0
+    val_count: int = 100
+    max_train: int | None = None     # use only the first N training photos (tests, smoke runs)
+    eval_every: int = 500
+    eval_images: int | None = None    # evaluate on the first N validation photos (None = all)
+    ckpt_every: int = 100
+    bf16: bool | None = None          # None: on for CUDA, and on CPU when AVX512-BF16 exists
+    channels_last: bool = True
+    threads: int | None = None        # torch.set_num_threads for the run (None = leave)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+@dataclass
+class SegTrainResult:
+    checkpoint: Path
+    step: int
+    history: list[dict]
+    metrics: dict | None
+
+
+def _cpu_bf16() -> bool:
+    try:
+        return bool(torch.backends.mkldnn.is_available()) and "avx512_bf16" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+def _loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy (padding ignored) + soft Dice of the garment class, both on float32."""
+    logits = logits.float()
+    ce = F.cross_entropy(logits, y, ignore_index=IGNORE)
+    valid = (y != IGNORE).float()
+    pg = torch.softmax(logits, 1)[:, 2] * valid
+    tg = (y == 2).float()
+    dice = 1 - (2 * (pg * tg).sum() + 1) / (pg.sum() + tg.sum() + 1)
+    return ce + dice
+
+
+def _lr(step: int, cfg: SegTrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    t = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def confusion(pred: np.ndarray, target: np.ndarray, n: int = 3) -> np.ndarray:
+    """(n, n) int64 confusion matrix [target, pred] over pixels whose target != IGNORE."""
+    keep = target != IGNORE
+    return np.bincount(target[keep].astype(np.int64) * n + pred[keep].astype(np.int64), minlength=n * n).reshape(n, n)
+
+
+def iou_from_confusion(cm: np.ndarray) -> dict[str, float]:
+    """IoU per class (pooled over all pixels): TP / (TP + FP + FN)."""
+    tp = np.diag(cm).astype(np.float64)
+    union = cm.sum(0) + cm.sum(1) - tp
+    return {name: float(tp[i] / union[i]) if union[i] > 0 else float("nan") for i, name in enumerate(CLASS_NAMES)}
+
+
+def evaluate(segmenter: Segmenter, ccp_dir: str | os.PathLike, ids: Sequence[str] | None = None,
+             val_count: int = 100, limit: int | None = None, batch_size: int = 4, progress: bool = True) -> dict:
+    """IoU per class, pooled over the CCP validation split (or ``ids``), at full photo size.
+
+    The predicted class of a pixel is the argmax of (background, person-not-garment, garment)
+    probabilities derived from :class:`Masks`. Returns ``{"iou": {class: float}, "images": n,
+    "ids": [first, last]}``; IoU values in [0, 1].
+    """
+    from tqdm.auto import tqdm
+
+    ccp_dir = Path(ccp_dir)
+    if ids is None:
+        ids = ccp_split(ccp_dir, val_count)[1]
+    ids = list(ids)[:limit] if limit else list(ids)
+    cm = np.zeros((3, 3), np.int64)
+    for i in tqdm(range(0, len(ids), batch_size), desc="evaluate", disable=not progress, leave=False):
+        pairs = [load_ccp_pair(ccp_dir, pid) for pid in ids[i:i + batch_size]]
+        masks = segmenter.predict_batch([p[0] for p in pairs], batch_size=batch_size)
+        for (img, lab), m in zip(pairs, masks):
+            probs = np.stack([1 - m.person, m.person - m.garment, m.garment])
+            cm += confusion(probs.argmax(0).astype(np.uint8), lab)
+    return {"iou": iou_from_confusion(cm), "images": len(ids), "ids": [ids[0], ids[-1]] if ids else []}
+
+
+def train_segmenter(
+    ccp_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    model_config: SegmenterConfig | None = None,
+    train_config: SegTrainConfig | None = None,
+    fabric_dir: str | os.PathLike | None = None,
+    device: str = "cpu",
+    resume: bool = True,
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+    stop_file: str | os.PathLike | None = None,
+    stop_after: int | None = None,
+) -> SegTrainResult:
+    """Train (or resume) the segmenter; write ``out_dir/last.pt``, ``history.jsonl``.
+
+    Args:
+        ccp_dir: the clothing-co-parsing folder (photos/, masks/).
+        out_dir: run folder; an existing ``last.pt`` there is resumed when ``resume``.
+        fabric_dir: fabric photos used as copy-paste backgrounds (optional).
+        stop_file: if this file appears, the run checkpoints and stops (graceful stop).
+        stop_after: train at most this many steps in this call, then checkpoint and return
+            (the learning-rate schedule still spans ``train_config.steps``; call again to go on).
+    Returns:
+        :class:`SegTrainResult` with the checkpoint path, final step and history (dicts with
+        step, loss, lr, seconds and, at evaluations, val IoU).
+    """
+    from tqdm.auto import tqdm
+
+    mcfg = model_config or SegmenterConfig()
+    tcfg = train_config or SegTrainConfig()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = log or (lambda s: None)
+    prev_threads = torch.get_num_threads()
+    if tcfg.threads:
+        torch.set_num_threads(tcfg.threads)
+    try:
+        dev = torch.device(device)
+        bf16 = tcfg.bf16 if tcfg.bf16 is not None else (dev.type == "cuda" or _cpu_bf16())
+        mf = torch.channels_last if tcfg.channels_last else torch.contiguous_format
+        ckpt_path = out_dir / "last.pt"
+        train_ids, val_ids = ccp_split(ccp_dir, tcfg.val_count)
+        if tcfg.max_train:
+            train_ids = train_ids[: tcfg.max_train]
+        t0 = time.time()
+        data = ResidentSegData.from_ccp(ccp_dir, train_ids, mcfg.input_size, progress=progress)
+        textures = load_textures(fabric_dir, size=max(data.images.shape[-2:]), seed=tcfg.seed)
+        log(f"data: {len(train_ids)} train photos {tuple(data.images.shape)}, "
+            f"{0 if textures is None else len(textures)} textures, {time.time() - t0:.1f}s; bf16={bf16}")
+
+        with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG state
+            torch.manual_seed(tcfg.seed)
+            model = build_segmenter(mcfg).to(dev).to(memory_format=mf)
+        ema = copy.deepcopy(model).eval()
+        for p in ema.parameters():
+            p.requires_grad_(False)
+        opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
+        g = torch.Generator().manual_seed(tcfg.seed)
+        step, history, elapsed = 0, [], 0.0
+        if resume and ckpt_path.is_file():
+            ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
+            if ck["config"] != mcfg.to_dict():
+                raise ValueError(f"{ckpt_path} was trained with another model config; use a new out_dir")
+            model.load_state_dict(ck["model"])
+            ema.load_state_dict(ck["ema"])
+            opt.load_state_dict(ck["opt"])
+            g.set_state(ck["rng"])
+            step, history, elapsed = ck["step"], ck["history"], ck.get("elapsed", 0.0)
+            log(f"resumed from {ckpt_path} at step {step}")
+
+        def save() -> None:
+            state = {"config": mcfg.to_dict(), "train_config": asdict(tcfg), "model": model.state_dict(),
+                     "ema": ema.state_dict(), "opt": opt.state_dict(), "rng": g.get_state(), "step": step,
+                     "history": history, "elapsed": elapsed, "train_ids": [train_ids[0], train_ids[-1]],
+                     "val_ids": [val_ids[0], val_ids[-1]]}
+            atomic_save(ckpt_path, lambda p: torch.save(state, p))
+
+        def run_eval() -> dict:
+            seg = Segmenter(copy.deepcopy(ema).to(memory_format=torch.contiguous_format), mcfg, dev)
+            return evaluate(seg, ccp_dir, val_ids, limit=tcfg.eval_images, progress=False)
+
+        metrics = None
+        bar = tqdm(total=tcfg.steps, initial=step, desc="train segmenter", disable=not progress)
+        t_last = time.time()
+        stop_at = tcfg.steps if stop_after is None else min(tcfg.steps, step + stop_after)
+        while step < stop_at:
+            if stop_file is not None and Path(stop_file).exists():
+                log(f"stop file {stop_file} found at step {step}")
+                break
+            model.train()
+            idx = torch.randint(0, len(data.ids), (tcfg.batch_size,), generator=g)
+            x, y = augment_batch(data.images[idx], data.labels[idx], g, textures, tcfg.augment)
+            x, y = x.to(dev).to(memory_format=mf), y.to(dev)
+            lr = _lr(step, tcfg)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+                logits = model(x)
+            loss = _loss(logits, y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            d = min(tcfg.ema_decay, (1 + step) / (10 + step))
+            with torch.no_grad():
+                for pe, pm in zip(ema.state_dict().values(), model.state_dict().values()):
+                    if pe.is_floating_point():
+                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+                    else:
+                        pe.copy_(pm)
+            step += 1
+            now = time.time()
+            elapsed += now - t_last
+            t_last = now
+            rec = {"step": step, "loss": loss.item(), "lr": lr, "seconds": round(elapsed, 1)}
+            bar.update(1)
+            bar.set_postfix(loss=f"{rec['loss']:.3f}")
+            if tcfg.eval_every and (step % tcfg.eval_every == 0 or step == tcfg.steps):
+                metrics = run_eval()
+                rec["val_iou"] = metrics["iou"]
+                log(f"step {step} loss {rec['loss']:.4f} val IoU {json.dumps({k: round(v, 4) for k, v in metrics['iou'].items()})} "
+                    f"({elapsed / 60:.1f} min)")
+                t_last = time.time()  # evaluation time is not training time
+            history.append(rec)
+            if step % tcfg.ckpt_every == 0 or step == tcfg.steps or "val_iou" in rec:
+                save()
+        bar.close()
+        save()
+        return SegTrainResult(ckpt_path, step, history, metrics)
+    finally:
+        torch.set_num_threads(prev_threads)
+
+
+def export_checkpoint(ckpt: str | os.PathLike, out: str | os.PathLike, info: dict | None = None) -> Path:
+    """Export the EMA weights of a training checkpoint to fp16 safetensors + JSON."""
+    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
+    cfg = SegmenterConfig.from_dict(ck["config"])
+    model = build_segmenter(cfg)
+    model.load_state_dict(ck["ema"])
+    base = {"step": ck["step"], "train_seconds": round(ck.get("elapsed", 0.0), 1),
+            "train_config": ck.get("train_config"), "train_ids": ck.get("train_ids"), "val_ids": ck.get("val_ids")}
+    return export_segmenter(model, cfg, out, {**base, **(info or {})})

@@ -1,1 +1,0 @@
-"""Implementation of :mod:`aifashion.segment` (import from there): data, training, prediction."""

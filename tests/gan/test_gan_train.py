@@ -1,0 +1,351 @@
+"""aifashion.gan.train: tiny real training runs, exact resume after a kill, export/load round trip."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from aifashion.cli import main as cli_main
+from aifashion.gan.export import export_generator
+from aifashion.gan.train import TrainConfig, add_paint_waves, add_zigzag_waves, train_gan
+
+TINY_MODEL = {"ngf": 8, "max_ch": 32, "ndf": 8, "nz_local": 8, "nz_global": 8, "n_waves": 4, "emb_dim": 8}
+
+
+def tiny_cfg(data_dir: Path, out_dir: Path, **kw) -> TrainConfig:
+    base = dict(out_dir=str(out_dir), data_dir=str(data_dir), model="tileable", model_config=dict(TINY_MODEL),
+                max_per_class=2, data_size=64, image_size=32, batch=4, steps=4, ckpt_every=2, sample_every=2,
+                log_every=1, num_threads=1, progress=False, loss="hinge", seed=3)
+    base.update(kw)
+    return TrainConfig(**base)
+
+
+@pytest.fixture
+def one_thread():
+    n = torch.get_num_threads()
+    yield
+    torch.set_num_threads(n)
+
+
+def test_tiny_tileable_run_on_real_data_writes_everything(fingercamera_dir, tmp_path, one_thread):
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path))
+    assert res.step == 4 and res.images_seen == 16
+    for name in ("checkpoint.pt", "losses.csv", "losses.png", "config.json", "samples/latest.png",
+                 "samples/step_0000002.png", "samples/step_0000004.png"):
+        assert (tmp_path / name).is_file(), name
+    rows = (tmp_path / "losses.csv").read_text().splitlines()
+    assert rows[0].startswith("step,loss_d,loss_g") and len(rows) == 5
+    assert all(torch.isfinite(torch.tensor([h["loss_d"], h["loss_g"]])).all() for h in res.history)
+    ck = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert ck["step"] == 4 and ck["model"] == "tileable" and ck["model_config"]["n_classes"] == 6
+    assert set(ck) >= {"G", "D", "G_ema", "optG", "optD", "rng", "history", "train_config"}
+    # the sample grid: one row per class, 8 columns of 32 px (+2 px padding)
+    from PIL import Image
+
+    grid = Image.open(tmp_path / "samples" / "latest.png")
+    assert grid.size == (8 * 34 + 2, 6 * 34 + 2)
+
+
+def test_dcgan_baseline_trains_with_bce(fingercamera_dir, tmp_path, one_thread):
+    cfg = tiny_cfg(fingercamera_dir, tmp_path, model="dcgan", model_config={"ngf": 8, "ndf": 8}, image_size=64,
+                   loss="bce", steps=2)
+    res = train_gan(cfg)
+    assert res.step == 2
+    before = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
+    assert before["model_config"]["ngf"] == 8 and before["model"] == "dcgan"
+
+
+def test_bad_config_is_rejected(tmp_path):
+    with pytest.raises(ValueError, match="loss"):
+        TrainConfig(out_dir=str(tmp_path), loss="wasserstein")
+    with pytest.raises(ValueError, match="steps"):
+        TrainConfig(out_dir=str(tmp_path), steps=0)
+
+
+def test_cli_unknown_model_exits_2(tmp_path, capsys):
+    rc = cli_main(["train-gan", "--out-dir", str(tmp_path), "--model", "vae", "--dry-run"])
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert "dcgan, tileable" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_class_weight_reaches_the_run_and_bad_names_exit_2(fingercamera_dir, tmp_path, capsys, one_thread):
+    common = ["train-gan", "--data-dir", str(fingercamera_dir), "--dry-run", "--no-progress", "--num-threads", "1"]
+    assert cli_main(common + ["--out-dir", str(tmp_path / "ok"), "--class-weight", "zigzag=3"]) == 0
+    ck = torch.load(tmp_path / "ok" / "checkpoint.pt", weights_only=False)
+    assert ck["train_config"]["class_weights"] == {"zigzag": 3.0}
+    capsys.readouterr()
+    assert cli_main(common + ["--out-dir", str(tmp_path / "bad"), "--class-weight", "zigzagg=3"]) == 2
+    err = capsys.readouterr().err
+    assert "zigzagg" in err and "striped" in err and len(err.strip().splitlines()) == 1
+
+
+def _state(ck: dict) -> dict:
+    out = {}
+    for part in ("G", "D", "G_ema"):
+        for k, v in ck[part].items():
+            out[f"{part}.{k}"] = v
+    return out
+
+
+def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_thread):
+    """Kill a training process (SIGKILL) after a checkpoint, resume it, and compare with a run
+    that was never interrupted: identical weights, EMA, optimiser step and loss history."""
+    steps = 30
+    killed = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "aifashion.cli", "train-gan", "--out-dir", str(killed), "--data-dir",
+           str(fingercamera_dir), "--steps", "100000", "--ckpt-every", "5", "--sample-every", "1000",
+           "--batch", "4", "--image-size", "32", "--data-size", "64", "--num-threads", "1", "--no-progress",
+           "--loss", "hinge", "--seed", "3", "--max-per-class", "4"] + [a for k, v in TINY_MODEL.items() for a in ("--model-config", f"{k}={v}")]
+    env = dict(os.environ)
+    proc = subprocess.Popen(cmd + ["--no-resume"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    ckpt = killed / "checkpoint.pt"
+    deadline = time.time() + 120
+    while not ckpt.exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert ckpt.exists(), proc.stderr.read().decode()[-2000:]
+    at_kill = torch.load(ckpt, weights_only=False)["step"]
+    assert 0 < at_kill < steps  # really interrupted, before the end of the run compared below
+
+    cfg = dict(model_config=dict(TINY_MODEL), max_per_class=4, ckpt_every=5, sample_every=1000, steps=steps,
+               log_every=10)
+    resumed = train_gan(tiny_cfg(fingercamera_dir, killed, **cfg))
+    assert resumed.resumed_from == at_kill and resumed.step == steps
+    straight = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "straight", **cfg))
+    assert straight.resumed_from == 0 and straight.step == steps
+    a = torch.load(killed / "checkpoint.pt", weights_only=False)
+    b = torch.load(tmp_path / "straight" / "checkpoint.pt", weights_only=False)
+    sa, sb = _state(a), _state(b)
+    assert sa.keys() == sb.keys()
+    for k in sa:
+        assert torch.equal(sa[k], sb[k]), k
+    assert a["optG"]["state"][0]["step"] == b["optG"]["state"][0]["step"] == steps
+    strip = lambda h: [{k: v for k, v in r.items() if k != "elapsed_s"} for r in h]  # noqa: E731
+    assert strip(a["history"]) == strip(b["history"])
+    # and different from a run with another seed: the comparison can fail
+    other = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "other", **{**cfg, "steps": 5, "seed": 4}))
+    c = torch.load(other.checkpoint, weights_only=False)
+    assert not torch.equal(c["G"]["to_rgb.weight"], b["G"]["to_rgb.weight"])
+
+
+def test_resume_accepts_a_checkpoint_from_before_a_new_config_field(fingercamera_dir, tmp_path, one_thread):
+    """A checkpoint written before a config field existed (here: wave_gate) resumes, since the
+    field's default rebuilds the same model; a checkpoint whose config differs, or names a field
+    the class no longer has, is refused."""
+    cfg = tiny_cfg(fingercamera_dir, tmp_path, steps=2)
+    train_gan(cfg)
+    path = tmp_path / "checkpoint.pt"
+    ck = torch.load(path, weights_only=False)
+    assert ck["model_config"].pop("wave_gate") is False
+    torch.save(ck, path)
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=3))
+    assert res.resumed_from == 2 and res.step == 3
+    for change in ({"ngf": 4}, {"no_such_field": 1}):
+        ck = torch.load(path, weights_only=False)
+        ck["model_config"].update(change)
+        torch.save(ck, path)
+        with pytest.raises(ValueError, match="different model or config"):
+            train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=4))
+
+
+def test_diffaugment_run_resumes_exactly_and_changes_training(fingercamera_dir, tmp_path, one_thread):
+    """With DiffAugment on, its random draws are part of the checkpointed streams: 2 steps +
+    resume to 4 equals 4 straight steps; and the augmentation really changes what D learns."""
+    cfg = dict(augment="color,translation,cutout", max_per_class=2, steps=4)
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "split", **{**cfg, "steps": 2}))
+    resumed = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "split", **cfg))
+    straight = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "straight", **cfg))
+    plain = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "plain", **{**cfg, "augment": ""}))
+    assert resumed.resumed_from == 2
+    a, b, c = (_state(torch.load(r.checkpoint, weights_only=False)) for r in (resumed, straight, plain))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not torch.equal(b["G.to_rgb.weight"], c["G.to_rgb.weight"])
+    ck = torch.load(straight.checkpoint, weights_only=False)
+    assert ck["train_config"]["augment"] == "color,translation,cutout"
+
+
+def test_adding_zigzag_waves_keeps_the_generator_and_training_resumes(fingercamera_dir, tmp_path, one_thread):
+    """A trained run grows zigzag-wave channels: the grown generator draws exactly what the old
+    one drew, optimiser moments carry over by name, and training resumes with them and uses them."""
+    from aifashion.gan.models import build_model
+
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2))
+    src = tmp_path / "run" / "checkpoint.pt"
+    old = torch.load(src, weights_only=False)
+    grown_path = add_zigzag_waves(src, tmp_path / "grown" / "checkpoint.pt", 2, seed=1)
+    new = torch.load(grown_path, weights_only=False)
+    assert new["model_config"]["n_zigzags"] == 2 and new["step"] == 2 and new["grown"][0]["n_zigzags"] == 2
+    G_old = build_model("tileable", **old["model_config"]).generator.eval()
+    G_old.load_state_dict(old["G_ema"])
+    G_new = build_model("tileable", **new["model_config"]).generator.eval()
+    G_new.load_state_dict(new["G_ema"])
+    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 4, 5])
+    with torch.no_grad():
+        before = G_old(**dict(z, phase=z["phase"][:, :4]), y=y)
+        assert torch.equal(G_new(**z, y=y), before)
+    # moments: the old ones for old parameters (zeros for the new input channels), none for the new MLP
+    names = [n for n, _ in G_new.named_parameters()]
+    st = new["optG"]["state"]
+    i, i_old = names.index("convs.1.weight"), [n for n, _ in G_old.named_parameters()].index("convs.1.weight")
+    assert i != i_old  # the new MLP's parameters come first: matched by name, not by position
+    assert torch.equal(st[i]["exp_avg"][:, :-2], old["optG"]["state"][i_old]["exp_avg"])
+    assert st[i]["exp_avg"][:, -2:].abs().sum() == 0
+    assert all(j not in st for j, n in enumerate(names) if n.startswith("zigzag_mlp"))
+    # resume in the grown run folder, with the grown config
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=4,
+                   model_config={**TINY_MODEL, "n_zigzags": 2})
+    res = train_gan(cfg)
+    assert res.resumed_from == 2 and res.step == 4
+    after = torch.load(res.checkpoint, weights_only=False)
+    assert after["G"]["convs.1.weight"][:, -2:].abs().sum() > 0  # the zigzag channels are used now
+    with pytest.raises(ValueError, match="n_zigzags"):
+        add_zigzag_waves(grown_path, tmp_path / "again.pt", 2)
+    with pytest.raises(ValueError, match="different model or config"):  # resuming without the new config
+        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=5))
+
+
+def test_replacing_zigzag_waves_and_drawing_more_of_one_class(fingercamera_dir, tmp_path, one_thread):
+    """``replace=True`` drops a checkpoint's zigzag waves and grows fresh, capped ones: the result
+    draws what the old generator draws with its zigzag inputs silenced; training resumes with a
+    class drawn three times as often; an unknown class name is a clear error."""
+    from aifashion.gan.models import build_model
+
+    zz = {**TINY_MODEL, "n_zigzags": 2}
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2, model_config=zz))
+    src = tmp_path / "run" / "checkpoint.pt"
+    old = torch.load(src, weights_only=False)
+    with pytest.raises(ValueError, match="replace"):
+        add_zigzag_waves(src, tmp_path / "x.pt", 3)
+    path = add_zigzag_waves(src, tmp_path / "new" / "checkpoint.pt", 3, seed=2, zigzag_max_freq=1.0, replace=True)
+    new = torch.load(path, weights_only=False)
+    assert new["model_config"]["n_zigzags"] == 3 and new["model_config"]["zigzag_max_freq"] == 1.0
+    assert new["grown"][-1]["replaced"] == 2
+    G_old = build_model("tileable", **old["model_config"]).generator.eval()
+    G_old.load_state_dict(old["G_ema"])
+    with torch.no_grad():
+        for conv in G_old.convs:
+            conv.weight[:, -2:] = 0  # silence the old zigzag inputs
+    G_new = build_model("tileable", **new["model_config"]).generator.eval()
+    G_new.load_state_dict(new["G_ema"])
+    assert not torch.equal(G_new.zigzag_mlp[2].bias, G_old.zigzag_mlp[2].bias)  # a fresh MLP
+    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 4, 5])
+    with torch.no_grad():
+        before = G_old(**dict(z, phase=z["phase"][:, :4 + 2 * 2]), y=y)
+        assert torch.equal(G_new(**z, y=y), before)
+    names = [n for n, _ in G_new.named_parameters()]
+    st = new["optG"]["state"]
+    i = names.index("convs.0.weight")
+    assert st[i]["exp_avg"].shape == G_new.convs[0].weight.shape and st[i]["exp_avg"][:, -3:].abs().sum() == 0
+    assert all(j not in st for j, n in enumerate(names) if n.startswith("zigzag_mlp"))
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "new", steps=4, model_config={**zz, "n_zigzags": 3, "zigzag_max_freq": 1.0},
+                   class_weights={"zigzag": 3})
+    res = train_gan(cfg)
+    assert res.resumed_from == 2 and res.step == 4
+    assert torch.load(res.checkpoint, weights_only=False)["train_config"]["class_weights"] == {"zigzag": 3.0}
+    with pytest.raises(ValueError, match="zigzagg.*checkered"):
+        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_weights={"zigzagg": 2}))
+
+
+def test_adding_painted_waves_keeps_the_generator_and_training_resumes(fingercamera_dir, tmp_path, one_thread):
+    """A trained run with zigzag waves grows ``paint_waves``: the RGB layer's new wave inputs start
+    at zero (same drawing, zero moments, old moments kept), and training resumes and uses them."""
+    from aifashion.gan.models import build_model
+
+    zz = {**TINY_MODEL, "n_zigzags": 2}
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2, model_config=zz))
+    src = tmp_path / "run" / "checkpoint.pt"
+    old = torch.load(src, weights_only=False)
+    path = add_paint_waves(src, tmp_path / "paint" / "checkpoint.pt")
+    new = torch.load(path, weights_only=False)
+    assert new["model_config"]["paint_waves"] is True and new["grown"][-1]["paint_waves"] is True
+    G_old = build_model("tileable", **old["model_config"]).generator.eval()
+    G_old.load_state_dict(old["G_ema"])
+    G_new = build_model("tileable", **new["model_config"]).generator.eval()
+    G_new.load_state_dict(new["G_ema"])
+    assert G_new.to_rgb.in_channels == G_old.to_rgb.in_channels + 4 + 2
+    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
+    y = torch.tensor([0, 4, 5])
+    with torch.no_grad():
+        assert torch.equal(G_new(**z, y=y), G_old(**z, y=y))
+    names = [n for n, _ in G_new.named_parameters()]
+    assert names == [n for n, _ in G_old.named_parameters()]
+    i = names.index("to_rgb.weight")
+    m_new, m_old = new["optG"]["state"][i]["exp_avg_sq"], old["optG"]["state"][i]["exp_avg_sq"]
+    assert torch.equal(m_new[:, :8], m_old) and m_new[:, 8:].abs().sum() == 0 and m_old.abs().sum() > 0
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "paint", steps=4, model_config={**zz, "paint_waves": True}))
+    assert res.resumed_from == 2 and res.step == 4
+    after = torch.load(res.checkpoint, weights_only=False)
+    assert after["G"]["to_rgb.weight"][:, 8:].abs().sum() > 0
+    assert after["grown"] == new["grown"]  # the growth record survives the later checkpoints
+    with pytest.raises(ValueError, match="paint_waves=True"):
+        add_paint_waves(path, tmp_path / "again.pt")
+
+
+def test_class_scale_gives_a_class_its_own_crops(fingercamera_dir, tmp_path, one_thread):
+    """``class_scale`` draws each crop-scale group as its fixed share of the batch (by class
+    weight); a run with it trains, resumes and records it; bad settings are clear errors."""
+    from aifashion.gan.train import _class_sampling
+
+    classes = ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "run", batch=32, class_scale={"zigzag": [0.7, 1.0]},
+                   class_weights={"zigzag": 3})
+    weights, groups = _class_sampling(cfg, classes)
+    assert weights == [1, 1, 1, 1, 1, 3]
+    assert [(n, sc) for n, sc, _ in groups] == [(20, (0.35, 0.75)), (12, (0.7, 1.0))]  # 5/8 and 3/8 of 32
+    assert groups[1][2] == [0, 0, 0, 0, 0, 3] and groups[0][2][5] == 0
+    assert _class_sampling(tiny_cfg(fingercamera_dir, tmp_path), classes) == (None, None)
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", batch=6, steps=2, class_scale={"zigzag": [0.7, 1.0]}))
+    assert res.step == 2 and res.images_seen == 12
+    ck = torch.load(res.checkpoint, weights_only=False)
+    assert ck["train_config"]["class_scale"] == {"zigzag": (0.7, 1.0)}
+    with pytest.raises(ValueError, match="class_scale"):
+        TrainConfig(out_dir=str(tmp_path), class_scale={"zigzag": [0.0, 1.0]})
+    with pytest.raises(ValueError, match="class_balanced"):
+        TrainConfig(out_dir=str(tmp_path), class_scale={"zigzag": [0.5, 1.0]}, class_balanced=False)
+    with pytest.raises(ValueError, match="zigzagg.*checkered"):
+        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_scale={"zigzagg": [0.5, 1.0]}))
+
+
+def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):
+    from aifashion.gan.generate import load_generator
+
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2))
+    out = export_generator(res.checkpoint, tmp_path / "gen.safetensors", extra={"note": "test"}, bn_batches=0)
+    meta = json.loads((tmp_path / "gen.json").read_text())
+    assert meta["model"] == "tileable" and meta["config"]["ngf"] == 8 and meta["extra"] == {"note": "test"}
+    assert meta["classes"] == ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
+    assert meta["training"]["steps"] == 2 and meta["training"]["images_seen"] == 8
+    gen = load_generator(out, bf16=False)
+    ck = torch.load(res.checkpoint, weights_only=False)
+    for k, v in gen.model.state_dict().items():
+        assert torch.equal(v, ck["G_ema"][k]), k
+    # default: the same weights with BatchNorm statistics re-estimated for them
+    std = load_generator(export_generator(res.checkpoint, tmp_path / "std.safetensors"), bf16=False)
+    sd = std.model.state_dict()
+    assert all(torch.equal(p, ck["G_ema"][k]) for k, p in std.model.named_parameters())
+    means = [k for k in sd if k.endswith("running_mean")]
+    assert means and all(not torch.equal(sd[k], ck["G_ema"][k]) for k in means)
+    # the rendered image is the EMA generator's output for that seed
+    noise = gen.latent(7, 64)
+    with torch.no_grad():
+        direct = gen.model(**noise, y=torch.tensor([2]))
+    arr = torch.from_numpy(gen.render_array("floral", [7], 64)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    assert (arr - direct).abs().max() < 1 / 127.5 + 1e-6
+    # half precision export: smaller, nearly the same pattern
+    half = export_generator(res.checkpoint, tmp_path / "half.safetensors", dtype="float16")
+    assert half.stat().st_size < out.stat().st_size * 0.6
+    h = load_generator(half, bf16=False).render_array("floral", [7], 64).astype(int)
+    assert abs(h - std.render_array("floral", [7], 64).astype(int)).mean() < 2
+    with pytest.raises(FileNotFoundError):
+        export_generator(tmp_path / "missing.pt", tmp_path / "x.safetensors")
