@@ -19,6 +19,7 @@ Prints the machine and its load, each timing (wall-clock median and best, and me
 of this process, which a loaded machine inflates less), and the speed-up ratio last. Calls are
 interleaved in rounds so that load changes hit every candidate alike.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -105,8 +106,10 @@ def main() -> int:
     ap.add_argument("--seed-repeats", type=int, default=5, help="calls of the seed's loop (~0.6 s each)")
     args = ap.parse_args()
     photo, mask, pattern, what = load_inputs()
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs, "
-          f"load average {os.getloadavg()[0]:.2f}, Python {platform.python_version()}, numpy {np.__version__}")
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs, "
+        f"load average {os.getloadavg()[0]:.2f}, Python {platform.python_version()}, numpy {np.__version__}"
+    )
     print(f"input: {what}; garment covers {mask.mean():.0%} of the frame")
     outside = mask == 0
     assert np.array_equal(try_on(photo, mask, pattern).rgb[outside], photo[outside])
@@ -145,12 +148,16 @@ def main() -> int:
     print(row("try_on + .rgba cut-out, defaults", "rgba"))
     print(row("cached: apply_pattern, scale 1.5, rotation 30", "apply_rot"))
     print(row("cached: apply_pattern on a prepared garment", "apply"))
-    print(f"cached apply_pattern (prepare_garment done once, as the dashboard does) over the seed: "
-          f"{t['seed'][0] / t['apply'][0]:.0f}x on medians, {t['seed'][1] / t['apply'][1]:.0f}x on best times, "
-          f"{t['seed'][2] / t['apply'][2]:.0f}x on CPU time")
+    print(
+        f"cached apply_pattern (prepare_garment done once, as the dashboard does) over the seed: "
+        f"{t['seed'][0] / t['apply'][0]:.0f}x on medians, {t['seed'][1] / t['apply'][1]:.0f}x on best times, "
+        f"{t['seed'][2] / t['apply'][2]:.0f}x on CPU time"
+    )
     print(row("try_on, defaults (scale 1, rotation 0), one shot", "ours"))
-    print(f"speed-up of one-shot try_on over the seed (defaults): {t['seed'][0] / t['ours'][0]:.0f}x on medians, "
-          f"{t['seed'][1] / t['ours'][1]:.0f}x on best times, {t['seed'][2] / t['ours'][2]:.0f}x on CPU time")
+    print(
+        f"speed-up of one-shot try_on over the seed (defaults): {t['seed'][0] / t['ours'][0]:.0f}x on medians, "
+        f"{t['seed'][1] / t['ours'][1]:.0f}x on best times, {t['seed'][2] / t['ours'][2]:.0f}x on CPU time"
+    )
     return 0
 
 

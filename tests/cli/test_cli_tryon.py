@@ -1,4 +1,5 @@
 """``aifashion tryon``: drawn flats and photos in, a PNG out; bad input exits 2 with one line."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,8 +24,23 @@ def pattern_png(tmp_path):
 
 def test_tryon_on_a_drawn_flat_writes_a_png(tmp_path, pattern_png, capsys):
     out = tmp_path / "out" / "tee.png"
-    rc = main(["tryon", "--garment", "t-shirt", "--pattern", str(pattern_png), "--out", str(out),
-               "--size", "160", "--scale", "1.5", "--rotation", "20"])
+    rc = main(
+        [
+            "tryon",
+            "--garment",
+            "t-shirt",
+            "--pattern",
+            str(pattern_png),
+            "--out",
+            str(out),
+            "--size",
+            "160",
+            "--scale",
+            "1.5",
+            "--rotation",
+            "20",
+        ]
+    )
     assert rc == 0
     img = Image.open(out)
     assert img.format == "PNG" and img.size == (160, 160) and img.mode == "RGB"
@@ -32,8 +48,12 @@ def test_tryon_on_a_drawn_flat_writes_a_png(tmp_path, pattern_png, capsys):
     assert (arr[0] == 255).all()  # the white margin is kept
     assert np.asarray(img).std(axis=(0, 1)).min() > 10  # the pattern is there
     cut = tmp_path / "cut.png"
-    assert main(["tryon", "--garment", "tote", "--pattern", str(pattern_png), "--out", str(cut),
-                 "--size", "96", "--cutout"]) == 0
+    assert (
+        main(
+            ["tryon", "--garment", "tote", "--pattern", str(pattern_png), "--out", str(cut), "--size", "96", "--cutout"]
+        )
+        == 0
+    )
     rgba = Image.open(cut)
     assert rgba.mode == "RGBA" and rgba.size == (96, 96)
     alpha = np.asarray(rgba)[..., 3]
@@ -48,27 +68,41 @@ def test_tryon_on_a_photo_with_a_mask_of_another_size(clothing_small_dir, tmp_pa
     w, h = upright.size
     mh, mw = h // 2, w // 2  # a half-size mask: the CLI resizes it to the photo
     mask = np.zeros((mh, mw), np.uint8)
-    mask[mh // 8: mh // 3, mw // 8: mw // 3] = 255
+    mask[mh // 8 : mh // 3, mw // 8 : mw // 3] = 255
     Image.fromarray(mask).save(tmp_path / "mask.png")
     out = tmp_path / "photo.png"
-    rc = main(["tryon", "--garment", str(photo), "--mask", str(tmp_path / "mask.png"),
-               "--pattern", str(pattern_png), "--out", str(out)])
+    rc = main(
+        [
+            "tryon",
+            "--garment",
+            str(photo),
+            "--mask",
+            str(tmp_path / "mask.png"),
+            "--pattern",
+            str(pattern_png),
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     res, src = np.asarray(Image.open(out)), np.asarray(upright)
     assert res.shape == src.shape
-    np.testing.assert_array_equal(res[h // 2:], src[h // 2:])  # far outside the mask: untouched
-    assert not np.array_equal(res[h // 6: h // 4, w // 6: w // 4], src[h // 6: h // 4, w // 6: w // 4])
+    np.testing.assert_array_equal(res[h // 2 :], src[h // 2 :])  # far outside the mask: untouched
+    assert not np.array_equal(res[h // 6 : h // 4, w // 6 : w // 4], src[h // 6 : h // 4, w // 6 : w // 4])
 
 
-@pytest.mark.parametrize("argv, fragment", [
-    (["--garment", "cape"], "valid names"),
-    (["--garment", "no/such/photo.jpg"], "does not exist"),
-    (["--garment", "t-shirt", "--scale", "0"], "scale"),
-    (["--garment", "t-shirt", "--blend", "glow"], "blend mode"),
-    (["--garment", "t-shirt", "--size", "5"], "--size"),
-    (["--garment", "t-shirt", "--out-suffix", ".txt"], "--out"),
-    (["--garment", "t-shirt", "--no-pattern"], "pattern"),
-])
+@pytest.mark.parametrize(
+    "argv, fragment",
+    [
+        (["--garment", "cape"], "valid names"),
+        (["--garment", "no/such/photo.jpg"], "does not exist"),
+        (["--garment", "t-shirt", "--scale", "0"], "scale"),
+        (["--garment", "t-shirt", "--blend", "glow"], "blend mode"),
+        (["--garment", "t-shirt", "--size", "5"], "--size"),
+        (["--garment", "t-shirt", "--out-suffix", ".txt"], "--out"),
+        (["--garment", "t-shirt", "--no-pattern"], "pattern"),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(tmp_path, pattern_png, capsys, argv, fragment):
     out = tmp_path / "o.png"
     pattern = str(pattern_png)
@@ -83,10 +117,20 @@ def test_bad_input_exits_2_with_one_line(tmp_path, pattern_png, capsys, argv, fr
     assert not out.exists()
 
 
-def test_photo_without_mask_and_without_segmenter_weights_says_so(clothing_small_dir, tmp_path, pattern_png,
-                                                                   capsys):
-    rc = main(["tryon", "--garment", str(clothing_small_dir / TSHIRT), "--pattern", str(pattern_png),
-               "--segmenter-weights", str(tmp_path / "missing.safetensors"), "--out", str(tmp_path / "x.png")])
+def test_photo_without_mask_and_without_segmenter_weights_says_so(clothing_small_dir, tmp_path, pattern_png, capsys):
+    rc = main(
+        [
+            "tryon",
+            "--garment",
+            str(clothing_small_dir / TSHIRT),
+            "--pattern",
+            str(pattern_png),
+            "--segmenter-weights",
+            str(tmp_path / "missing.safetensors"),
+            "--out",
+            str(tmp_path / "x.png"),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and "--mask" in err and err.count("\n") == 1, err
     assert not (tmp_path / "x.png").exists()
@@ -98,8 +142,10 @@ def test_photo_without_mask_uses_the_shipped_segmenter(clothing_small_dir, tmp_p
     if not (WEIGHTS_DIR / "segmenter.safetensors").exists():
         pytest.skip("no shipped segmenter weights yet (aifashion/weights/segmenter.safetensors)")
     out = tmp_path / "seg.png"
-    assert main(["tryon", "--garment", str(clothing_small_dir / TSHIRT), "--pattern", str(pattern_png),
-                 "--out", str(out)]) == 0
+    assert (
+        main(["tryon", "--garment", str(clothing_small_dir / TSHIRT), "--pattern", str(pattern_png), "--out", str(out)])
+        == 0
+    )
     from aifashion.imageio import open_image
 
     src = np.asarray(open_image(clothing_small_dir / TSHIRT))
@@ -111,10 +157,40 @@ def test_photo_without_mask_uses_the_shipped_segmenter(clothing_small_dir, tmp_p
 
 def test_console_entry_point_runs_as_a_process(tmp_path, pattern_png):
     out = tmp_path / "p.png"
-    ok = subprocess.run([sys.executable, "-m", "aifashion.cli", "tryon", "--garment", "skirt", "--size", "64",
-                         "--pattern", str(pattern_png), "--out", str(out)], capture_output=True, text=True)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aifashion.cli",
+            "tryon",
+            "--garment",
+            "skirt",
+            "--size",
+            "64",
+            "--pattern",
+            str(pattern_png),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert ok.returncode == 0, ok.stderr
     assert Image.open(out).size == (64, 64)
-    bad = subprocess.run([sys.executable, "-m", "aifashion.cli", "tryon", "--garment", "skirt",
-                          "--pattern", str(tmp_path / "nope.png"), "--out", str(out)], capture_output=True, text=True)
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aifashion.cli",
+            "tryon",
+            "--garment",
+            "skirt",
+            "--pattern",
+            str(tmp_path / "nope.png"),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr

@@ -1,13 +1,25 @@
 """aifashion.compose: tiling never stretches, shading follows the garment, outside is untouched,
 and the cached two-stage path (prepare_garment + apply_pattern) equals try_on bit for bit."""
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from aifashion.compose import (BLEND_MODES, PreparedGarment, apply_pattern, feather_mask, prepare_garment,
-                               shading_from_photo, tile_pattern, try_on)
+from aifashion.compose import (
+    BLEND_MODES,
+    PreparedGarment,
+    apply_pattern,
+    as_mask,
+    check_tiling_args,
+    feather_mask,
+    prepare_garment,
+    resize_mask,
+    shading_from_photo,
+    tile_pattern,
+    try_on,
+)
 from aifashion.garments import draw_garment
 from aifashion.registry import UnknownNameError
 
@@ -80,6 +92,51 @@ def test_tile_rejects_bad_arguments():
             tile_pattern(pat, 10, 10, **kwargs)
     with pytest.raises(ValueError):
         tile_pattern(np.zeros((8, 8, 3), np.float32), 10, 10)
+    check_tiling_args(0.5, -370.0)  # what the CLI checks before loading anything
+    with pytest.raises(ValueError, match="rotation"):
+        check_tiling_args(1.0, float("nan"))
+
+
+# ------------------------------------------------------------------ masks
+def test_one_mask_converter_for_every_form():
+    """float / bool / uint8 / PIL forms of one mask convert to the same float32 and uint8 masks, and
+    the uint8 form is round(255 * the float form) for any input (one converter, two encodings)."""
+    g = draw_garment("dress", size=64)
+    hard = g.mask > 0.5
+    forms = [
+        hard,
+        hard.astype(np.float32),
+        hard.astype(np.float64),
+        (hard * 255).astype(np.uint8),
+        Image.fromarray((hard * 255).astype(np.uint8)),
+        Image.fromarray(hard),
+        hard[..., None],
+    ]
+    for form in forms:
+        f, u = as_mask(form), as_mask(form, dtype=np.uint8)
+        assert f.dtype == np.float32 and u.dtype == np.uint8 and f.shape == u.shape == hard.shape
+        np.testing.assert_array_equal(f, hard.astype(np.float32))
+        np.testing.assert_array_equal(u, hard * np.uint8(255))
+    levels = np.arange(256, dtype=np.uint8).reshape(16, 16)
+    soft = np.array([[-0.5, 0.0, 0.2, 0.5], [1 / 255, 0.999, 1.0, 7.0], [np.nan, np.inf, -np.inf, 0.5019608]])
+    for form in (levels, Image.fromarray(levels), g.mask, soft, soft.astype(np.float32), hard):
+        f = as_mask(form)
+        assert f.min() >= 0.0 and f.max() <= 1.0 and not np.isnan(f).any()
+        np.testing.assert_array_equal(
+            as_mask(form, dtype=np.uint8), (f * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+        )
+    np.testing.assert_array_equal(as_mask(levels, dtype=np.uint8), levels)  # exact both ways
+    np.testing.assert_array_equal(as_mask(Image.fromarray(levels)), levels * np.float32(1 / 255))
+    assert resize_mask(hard, 32, 48).shape == (32, 48)
+    np.testing.assert_array_equal(resize_mask(levels, 16, 16), as_mask(levels))
+    with pytest.raises(ValueError, match="HxW"):
+        as_mask(np.zeros((4, 4, 3), np.uint8))
+    with pytest.raises(ValueError, match="bool, uint8 or float"):
+        as_mask(np.zeros((4, 4), np.int32), dtype=np.uint8)
+    with pytest.raises(ValueError, match="garment is"):
+        as_mask(hard, (10, 10), dtype=np.uint8)
+    with pytest.raises(ValueError, match="float32 or uint8"):
+        as_mask(hard, dtype=np.float64)
 
 
 # ------------------------------------------------------------------ feathering / try-on
@@ -169,18 +226,22 @@ def test_input_forms_agree_and_bad_inputs_are_refused():
 
 def test_band_by_band_processing_is_invisible(monkeypatch):
     """try_on and apply_pattern work in bands of rows; the result must not depend on the band height."""
-    import aifashion.compose as compose
+    import aifashion.compose.arrays as arrays  # where the band height lives
 
     g = draw_garment("hoodie", size=180)
     pat = _pattern(21, 17, seed=8)
     photo_like = (g.image.astype(np.int16) - 30).clip(0, 255).astype(np.uint8)
     runs = []
     for pixels in (1 << 8, 1 << 12, 1 << 24):
-        monkeypatch.setattr(compose, "STRIP_PIXELS", pixels)
+        monkeypatch.setattr(arrays, "STRIP_PIXELS", pixels)
         prepared = prepare_garment(photo_like, g.mask, feather=3.0)
-        runs.append([try_on(photo_like, g.mask, pat, rotation=25.0, scale=1.4, feather=3.0),
-                     try_on(g.image, g.mask, pat, shading=g.shading, feather=2.5),
-                     apply_pattern(prepared, pat, rotation=25.0, scale=1.4)])
+        runs.append(
+            [
+                try_on(photo_like, g.mask, pat, rotation=25.0, scale=1.4, feather=3.0),
+                try_on(g.image, g.mask, pat, shading=g.shading, feather=2.5),
+                apply_pattern(prepared, pat, rotation=25.0, scale=1.4),
+            ]
+        )
     for other in runs[1:]:
         for a, b in zip(runs[0], other):
             np.testing.assert_array_equal(a.rgb, b.rgb)
@@ -225,11 +286,25 @@ def test_prepare_then_apply_equals_try_on_bit_for_bit(clothing_small_dir):
     g = draw_garment("dress", size=200)
     pats = [_pattern(40, 56, seed=10), _pattern(33, 33, seed=11)]
     cases = [
-        (photo, mask, {}, [{}, {"scale": 2.0, "rotation": 30.0}, {"blend": "multiply"},
-                           {"shading_strength": 0.4, "offset": (3, 5)}, {"blend": "flat"}]),
+        (
+            photo,
+            mask,
+            {},
+            [
+                {},
+                {"scale": 2.0, "rotation": 30.0},
+                {"blend": "multiply"},
+                {"shading_strength": 0.4, "offset": (3, 5)},
+                {"blend": "flat"},
+            ],
+        ),
         (photo, mask, {"feather": 0}, [{}, {"rotation": 90.0}]),
-        (g.image, g.mask, {"shading": g.shading, "feather": 3.0}, [{}, {"shading_strength": 0.0},
-                                                                    {"scale": 0.7, "rotation": 15.0}]),
+        (
+            g.image,
+            g.mask,
+            {"shading": g.shading, "feather": 3.0},
+            [{}, {"shading_strength": 0.0}, {"scale": 0.7, "rotation": 15.0}],
+        ),
     ]
     for image, m, prep_kw, apply_kws in cases:
         prepared = prepare_garment(image, m, **prep_kw)
@@ -263,6 +338,11 @@ def test_apply_pattern_refuses_bad_input_and_handles_an_empty_mask():
         apply_pattern(prepared, pat, blend="glow")
     with pytest.raises(ValueError, match="shading"):
         prepare_garment(g.image, g.mask, shading=np.ones((5, 5), np.float32))
+    with pytest.raises(ValueError, match="scale"):
+        prepared.apply(pat, scale=0.0)  # the method checks its arguments too
+    kept = prepared.apply(pat, rotation=10.0)  # apply_pattern is prepared.apply
+    np.testing.assert_array_equal(kept.rgb, apply_pattern(prepared, pat, rotation=10.0).rgb)
+    np.testing.assert_array_equal(kept.rgb, prepared.apply(pat, rotation=10.0, keep_maps=False).rgb)
     empty = prepare_garment(g.image, np.zeros((64, 64), np.uint8))
     assert empty.box is None
     res = apply_pattern(empty, pat)
