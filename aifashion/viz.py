@@ -5,17 +5,17 @@
 - training: :func:`loss_figure`
 - metrics: :func:`seam_figure`, :func:`metrics_figure`
 """
+
 from __future__ import annotations
 
 import random
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
 
 from aifashion.data.folders import PatternFolder, resize_center_crop
 from aifashion.imageio import ImageError, image_to_array, open_image
-
 
 
 def image_grid(
@@ -46,7 +46,9 @@ def image_grid(
         raise ValueError("ncols must be >= 1")
     n = max(1, len(images))
     nrows = (n + ncols - 1) // ncols
-    fig = Figure(figsize=(ncols * cell_inches + (1.0 if row_labels else 0.0), nrows * cell_inches + 0.4), layout="constrained")
+    fig = Figure(
+        figsize=(ncols * cell_inches + (1.0 if row_labels else 0.0), nrows * cell_inches + 0.4), layout="constrained"
+    )
     axes = fig.subplots(nrows, ncols, squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
@@ -84,7 +86,9 @@ def class_count_figure(counts: dict[str, int], *, title: str = "images per class
     return fig
 
 
-def sample_grid_figure(folder: PatternFolder, per_class: int = 6, *, seed: int = 0, size: int = 96, title: str | None = None):
+def sample_grid_figure(
+    folder: PatternFolder, per_class: int = 6, *, seed: int = 0, size: int = 96, title: str | None = None
+):
     """One row per class of ``per_class`` images drawn at random (``seed``), ``size`` px each.
 
     Returns:
@@ -142,7 +146,8 @@ def seam_figure(images: dict, reps: int = 2):
     import torch
     from matplotlib.figure import Figure
 
-    from aifashion.metrics import _to_hwc_float, seam_score
+    from aifashion.metrics.images import _to_hwc_float
+    from aifashion.metrics.texture import seam_score
 
     fig = Figure(figsize=(3.2 * len(images), 3.6))
     for i, (title, img) in enumerate(images.items()):
@@ -178,8 +183,10 @@ def metrics_figure(reports: dict):
     names = list(reports)
     w1s = {n: reports[n].get("periodicity", {}).get("w1_to_real_per_class") for n in names}
     w1s = {n: v for n, v in w1s.items() if v}
-    recalls = {n: {c: v["recall"] for c, v in reports[n].get("precision_recall", {}).get("per_class", {}).items()}
-               for n in names}
+    recalls = {
+        n: {c: v["recall"] for c, v in reports[n].get("precision_recall", {}).get("per_class", {}).items()}
+        for n in names
+    }
     recalls = {n: v for n, v in recalls.items() if v}
     panels = 3 + bool(w1s) + bool(recalls)
     fig = Figure(figsize=(4 * panels, 3.6))
@@ -208,7 +215,8 @@ def metrics_figure(reports: dict):
     if w1s:
         per_class_bars(fig.add_subplot(1, panels, 4), w1s, "periodicity gap to real, W1 (lower is better)")
     if recalls:
-        per_class_bars(fig.add_subplot(1, panels, panels), recalls, "recall: real crops covered (higher is better)",
-                       (0, 1))
+        per_class_bars(
+            fig.add_subplot(1, panels, panels), recalls, "recall: real crops covered (higher is better)", (0, 1)
+        )
     fig.tight_layout()
     return fig

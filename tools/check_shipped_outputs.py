@@ -52,7 +52,7 @@ def fingerprints() -> dict[str, str]:
     out["generator/mix"] = _h(gen.render_array(gen.classes[0], [5], size=96, mix={gen.classes[2]: 0.4}))
     base = load_generator(WEIGHTS_DIR / "baseline_dcgan.safetensors")
     out["baseline"] = _h(base.render_array(base.classes[:2], [0, 1], size=base.native_size))
-    seg = load_segmenter()
+    seg = load_segmenter("aifashion-ccp")
     g = draw_garment("t-shirt", size=384, seed=0)
     noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (300, 220, 3), dtype=np.uint8))
     for name, img in (("drawn", g.image), ("noise", noise)):

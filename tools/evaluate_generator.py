@@ -17,8 +17,10 @@ the seam score of every sample (mean, median, per class), periodicity per class 
 its W1 distance to the real views' periodicity: regular geometry), and the real-vs-real reference values
 (two disjoint halves of the real views) that say what "as good as real" looks like.
 Real features come from random 64x64 views of every real photo (crop sides ``--real-scale`` of the
-photo), the views the generator was trained on.
+photo), the views the generator was trained on: one ``aifashion.metrics.RealReference``, the same
+reference notebook 02 uses.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -72,23 +74,44 @@ def _named(text: str) -> tuple[str, str]:
 def cmd_train_classifier(args) -> int:
     folder = _folder(args.data)
     photos = M.load_real_patterns(folder, size=args.store_size)
-    res = M.train_pattern_classifier(photos, steps=args.steps, batch_size=args.batch_size, lr=args.lr,
-                                     crop_scale=tuple(args.crop_scale), seed=args.seed, device=args.device)
+    res = M.train_pattern_classifier(
+        photos,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        crop_scale=tuple(args.crop_scale),
+        seed=args.seed,
+        device=args.device,
+    )
     info = res.info()
     # accuracy at the generator's crop scale (data_size 256, scale 0.25..0.5), held-out photos only
-    acc, per = M.view_accuracy(res.model, photos[0][res.heldout_index], photos[1][res.heldout_index],
-                               n_views=1000, scale=(0.25, 0.5), seed=args.seed)
+    acc, per = M.view_accuracy(
+        res.model,
+        photos[0][res.heldout_index],
+        photos[1][res.heldout_index],
+        n_views=1000,
+        scale=(0.25, 0.5),
+        seed=args.seed,
+    )
     info.update({"heldout_accuracy_gan_crops": acc, "per_class_accuracy_gan_crops": per})
-    info.update({"data": str(folder.name), "seed": args.seed, "batch_size": args.batch_size, "lr": args.lr,
-                 "store_size": args.store_size, "crop_scale": list(args.crop_scale), "machine": machine(),
-                 "heldout_images": [int(i) for i in res.heldout_index]})
+    info.update(
+        {
+            "data": str(folder.name),
+            "seed": args.seed,
+            "batch_size": args.batch_size,
+            "lr": args.lr,
+            "store_size": args.store_size,
+            "crop_scale": list(args.crop_scale),
+            "machine": machine(),
+            "heldout_images": [int(i) for i in res.heldout_index],
+        }
+    )
     M.save_pattern_classifier(res.model, args.out, info)
     print(json.dumps({k: v for k, v in info.items() if k != "heldout_images"}, indent=2))
     return 0
 
 
-def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodicity=None, inception=None,
-                   real_names=None) -> dict:
+def evaluate_files(paths: list[str], classifier, ref: M.RealReference, args, inception=None) -> dict:
     """Render and evaluate one export, or several single-class baseline exports pooled together."""
     from aifashion.gan.generate import load_generator
 
@@ -102,9 +125,14 @@ def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodic
         conditional = conditional and intended is not None
         names += intended or []
         files.append({"file": str(path), "model": gen.model_name, "classes": list(gen.classes)})
-    out = M.evaluate_samples(classifier, torch.cat(xs), names if conditional else None, real_feats, kid_subsets=args.kid_subsets,
-                             kid_subset_size=args.kid_subset_size, seed=args.seed, real_periodicity=real_periodicity,
-                             real_labels=real_names)
+    out = ref.evaluate(
+        classifier,
+        torch.cat(xs),
+        names if conditional else None,
+        seed=args.seed,
+        kid_subsets=args.kid_subsets,
+        kid_subset_size=args.kid_subset_size,
+    )
     if inception is not None:  # standard Inception KID / FID against the same real views
         net, real_inc = inception
         fake_inc = net(torch.cat(xs))
@@ -117,48 +145,60 @@ def evaluate_files(paths: list[str], classifier, real_feats, args, real_periodic
 
 def cmd_evaluate(args) -> int:
     classifier = M.load_pattern_classifier(args.classifier, device=args.device)
-    folder = _folder(args.data)
-    images, labels, classes = M.load_real_patterns(folder, size=256)
-    real, src = M.real_view_features(classifier, images, args.real_views, tuple(args.real_scale), seed=args.seed)
-    real_names = [classes[i] for i in np.asarray(labels)[src]]
-    real_per = M.real_view_periodicity(images, labels, classes, n_per_class=args.per_class, size=args.size,
-                                       scale=tuple(args.real_scale), seed=args.seed)
-    half = len(real) // 2
-    ref_kid = M.kid(real[:half], real[half:], subsets=args.kid_subsets, subset_size=args.kid_subset_size, seed=args.seed)
+    ref = M.RealReference.build(
+        classifier,
+        _folder(args.data),
+        n_views=args.real_views,
+        scale=tuple(args.real_scale),
+        size=args.size,
+        per_class=args.per_class,
+        photo_size=256,
+        seed=args.seed,
+    )
+    ref_vs_ref = ref.real_vs_real(subsets=args.kid_subsets, subset_size=args.kid_subset_size)
     inception = None
     if args.inception:
         net = M.InceptionFeatures(device=args.device)
-        x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
-        views, _ = M.random_views(x, args.real_views, args.size, torch.Generator().manual_seed(args.seed),
-                                  scale=tuple(args.real_scale), augment=False)
+        x = torch.from_numpy(np.ascontiguousarray(ref.images)).permute(0, 3, 1, 2).contiguous()
+        g = torch.Generator().manual_seed(args.seed)
+        views, _ = M.random_views(x, args.real_views, args.size, g, scale=ref.scale, augment=False)
         inception = (net, net(views))
     info = getattr(classifier, "info", {})
     report = {
-        "machine": machine(), "device": args.device, "classifier": str(args.classifier or M.CLASSIFIER_WEIGHTS),
+        "machine": machine(),
+        "device": args.device,
+        "classifier": str(args.classifier or M.CLASSIFIER_WEIGHTS),
         "classifier_heldout_accuracy": info.get("heldout_accuracy"),
         "classifier_per_class_heldout_accuracy": info.get("per_class_accuracy"),
-        "samples_per_class": args.per_class, "size": args.size,
-        "real": {"views": len(real), "scale": list(args.real_scale),
-                 "real_vs_real_kid": {"mean": ref_kid[0], "std": ref_kid[1]},
-                 "real_vs_real_frechet_distance": M.frechet_distance(real[:half], real[half:]),
-                 "periodicity_median_per_class": {c: float(np.median(v)) for c, v in real_per.items()}},
+        "samples_per_class": args.per_class,
+        "size": args.size,
+        "real": {
+            "views": len(ref.features),
+            "scale": list(ref.scale),
+            "real_vs_real_kid": {"mean": ref_vs_ref["kid"][0], "std": ref_vs_ref["kid"][1]},
+            "real_vs_real_frechet_distance": ref_vs_ref["frechet_distance"],
+            "periodicity_median_per_class": ref.periodicity_medians(),
+        },
         "generators": {},
     }
     if args.generator or not args.baseline:
-        report["generators"]["ours"] = evaluate_files([args.generator] if args.generator else [None], classifier, real,
-                                                      args, real_per, inception, real_names)
+        ours = [args.generator] if args.generator else [None]
+        report["generators"]["ours"] = evaluate_files(ours, classifier, ref, args, inception)
     for name, path in args.compare:
-        report["generators"][name] = evaluate_files([path], classifier, real, args, real_per, inception, real_names)
+        report["generators"][name] = evaluate_files([path], classifier, ref, args, inception)
     if args.baseline:
-        report["generators"]["baseline"] = evaluate_files(args.baseline, classifier, real, args, real_per, inception,
-                                                          real_names)
+        report["generators"]["baseline"] = evaluate_files(args.baseline, classifier, ref, args, inception)
     if inception is not None:
         real_inc = inception[1]
-        k = M.kid(real_inc[:half], real_inc[half:], subsets=args.kid_subsets, subset_size=args.kid_subset_size,
-                  seed=args.seed)
-        report["real"]["inception"] = {"real_vs_real_kid": {"mean": k[0], "std": k[1]},
-                                       "real_vs_real_fid": M.frechet_distance(real_inc[:half], real_inc[half:]),
-                                       "weights": str(inception[0].path)}
+        half = len(real_inc) // 2
+        k = M.kid(
+            real_inc[:half], real_inc[half:], subsets=args.kid_subsets, subset_size=args.kid_subset_size, seed=args.seed
+        )
+        report["real"]["inception"] = {
+            "real_vs_real_kid": {"mean": k[0], "std": k[1]},
+            "real_vs_real_fid": M.frechet_distance(real_inc[:half], real_inc[half:]),
+            "weights": str(inception[0].path),
+        }
     atomic_write_text(args.out, json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
     return 0
@@ -179,13 +219,30 @@ def main(argv=None) -> int:
     t.add_argument("--device", default="cpu")
     t.set_defaults(fn=cmd_train_classifier)
     e = sub.add_parser("evaluate", help="metrics of exported generators against the real photos")
-    e.add_argument("--generator", help="our exported generator (.safetensors); default: the shipped one, evaluated unless --baseline is given without --generator")
-    e.add_argument("--baseline", nargs="+", help="exported baseline generator(s): one unconditional export, or one "
-                   "single-class export per class (the seed's recipe), pooled")
-    e.add_argument("--compare", type=_named, action="append", default=[], metavar="NAME=FILE",
-                   help="evaluate another export under NAME too (repeatable), e.g. an ablation arm")
-    e.add_argument("--inception", action="store_true",
-                   help="also standard Inception KID / FID (needs pip install 'aifashion[inception]'; never downloads)")
+    e.add_argument(
+        "--generator",
+        help="our exported generator (.safetensors); default: the shipped one, evaluated unless --baseline is "
+        "given without --generator",
+    )
+    e.add_argument(
+        "--baseline",
+        nargs="+",
+        help="exported baseline generator(s): one unconditional export, or one "
+        "single-class export per class (the seed's recipe), pooled",
+    )
+    e.add_argument(
+        "--compare",
+        type=_named,
+        action="append",
+        default=[],
+        metavar="NAME=FILE",
+        help="evaluate another export under NAME too (repeatable), e.g. an ablation arm",
+    )
+    e.add_argument(
+        "--inception",
+        action="store_true",
+        help="also standard Inception KID / FID (needs pip install 'aifashion[inception]'; never downloads)",
+    )
     e.add_argument("--classifier", help="classifier .safetensors (default: the shipped one)")
     e.add_argument("--data", help="pattern folder (default $AIFASHION_DATA/clothing-patterns-fingercamera)")
     e.add_argument("--out", type=Path, required=True)
