@@ -32,6 +32,7 @@ counted by torch), so the ratio can be read against what the hardware can do: on
 convolutions bound the step, and bf16 (AVX512-BF16 without AMX) at most doubles a core's
 multiply-add rate over fp32.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -106,12 +107,14 @@ def step_gflop_per_image(device: torch.device, batch: int = 4) -> float:
     return counter.get_total_flops() / batch / 1e9
 
 
-def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128,
-                          workers: int = 2, seed: int = 0) -> float:
+def tutorial_images_per_s(
+    folder: Path, steps: int, device: torch.device, batch: int = 128, workers: int = 2, seed: int = 0
+) -> float:
     """The tutorial's training loop; images/s over ``steps`` steps after one warm-up step."""
     dataset = tutorial_dataset(folder, 64)
-    loader = torch.utils.data.DataLoader(dataset, batch_size=batch, shuffle=True, num_workers=workers,
-                                         generator=torch.Generator().manual_seed(seed))
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch, shuffle=True, num_workers=workers, generator=torch.Generator().manual_seed(seed)
+    )
     step = tutorial_step(device, seed)
 
     done, t0, warm = 0, None, True
@@ -130,17 +133,37 @@ def tutorial_images_per_s(folder: Path, steps: int, device: torch.device, batch:
 
 
 # ------------------------------------------------------------------------------- ours
-def ours_images_per_s(folder: Path, steps: int, device: torch.device, batch: int = 128, seed: int = 0,
-                      amp: str = "auto", channels_last: str = "auto") -> tuple[float, float, dict]:
+def ours_images_per_s(
+    folder: Path,
+    steps: int,
+    device: torch.device,
+    batch: int = 128,
+    seed: int = 0,
+    amp: str = "auto",
+    channels_last: str = "auto",
+) -> tuple[float, float, dict]:
     """``train_gan`` on the tutorial nets; returns (images/s, one-off setup s, run info)."""
     import json
 
     from aifashion.gan.train import TrainConfig, train_gan
 
     with tempfile.TemporaryDirectory(prefix="bench_train_") as tmp:
-        cfg = TrainConfig(out_dir=tmp, data_dir=str(folder), model="dcgan", steps=steps + 1, batch=batch,
-                          device=str(device), amp=amp, channels_last=channels_last, seed=seed,
-                          ckpt_every=10**9, sample_every=10**9, log_every=10**9, progress=False, resume=False)
+        cfg = TrainConfig(
+            out_dir=tmp,
+            data_dir=str(folder),
+            model="dcgan",
+            steps=steps + 1,
+            batch=batch,
+            device=str(device),
+            amp=amp,
+            channels_last=channels_last,
+            seed=seed,
+            ckpt_every=10**9,
+            sample_every=10**9,
+            log_every=10**9,
+            progress=False,
+            resume=False,
+        )
         t0 = time.perf_counter()
         res = train_gan(cfg)
         total = time.perf_counter() - t0
@@ -155,8 +178,8 @@ def step_ceiling_images_per_s(steps: int, device: torch.device, batch: int = 128
     BCE-with-logits, D frozen in the G step; no data draw, no augmentation, no EMA."""
     import torch.nn.functional as F
 
-    from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
     from aifashion.device import bf16_supported
+    from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
 
     cfg = DCGANConfig()
     amp = bf16_supported(device)
@@ -215,15 +238,21 @@ def generation(device: torch.device, path: str | None, repeats: int, big: int) -
     except (FileNotFoundError, ImportError) as exc:
         print(f"generation: no exported generator ({exc}); timing a randomly initialised tileable generator")
     if gen is None:
+        from aifashion.device import bf16_supported
         from aifashion.gan.generate import PatternGenerator
         from aifashion.gan.models import build_model
-        from aifashion.device import bf16_supported
 
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
             pair = build_model("tileable")
-        gen = PatternGenerator(pair.generator.to(device), "tileable", [f"class{i}" for i in range(pair.config.n_classes)],
-                               {}, device, bf16=bf16_supported(device))
+        gen = PatternGenerator(
+            pair.generator.to(device),
+            "tileable",
+            [f"class{i}" for i in range(pair.config.n_classes)],
+            {},
+            device,
+            bf16=bf16_supported(device),
+        )
     cat = gen.classes[0]
     gen.render(cat, seed=0, size=256)  # warm-up
     times = []
@@ -233,8 +262,9 @@ def generation(device: torch.device, path: str | None, repeats: int, big: int) -
         gen.render(cat, seed=r, size=256)
         sync(device)
         times.append(time.perf_counter() - t0)
-    print(f"generate one 256x256 pattern: {statistics.median(times) * 1000:.1f} ms "
-          f"(median of {repeats}; target < 50 ms)")
+    print(
+        f"generate one 256x256 pattern: {statistics.median(times) * 1000:.1f} ms (median of {repeats}; target < 50 ms)"
+    )
     t0 = time.perf_counter()
     img = gen.render(cat, seed=1, size=big)
     sync(device)
@@ -253,10 +283,16 @@ def main(argv=None) -> int:
     p.add_argument("--big", type=int, default=2048, help="side of the large seamless render")
     p.add_argument("--skip-generate", action="store_true")
     p.add_argument("--quick", action="store_true", help="5 steps per side, 3 renders, a 1024 px large render")
-    p.add_argument("--no-ceiling", action="store_true",
-                   help="skip the fourth run (ours' step alone on one fixed batch: the most the ratio could be)")
-    p.add_argument("--no-decompose", action="store_true",
-                   help="skip the third run (ours in fp32, contiguous) that splits the ratio into data and precision")
+    p.add_argument(
+        "--no-ceiling",
+        action="store_true",
+        help="skip the fourth run (ours' step alone on one fixed batch: the most the ratio could be)",
+    )
+    p.add_argument(
+        "--no-decompose",
+        action="store_true",
+        help="skip the third run (ours in fp32, contiguous) that splits the ratio into data and precision",
+    )
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -274,25 +310,33 @@ def main(argv=None) -> int:
     tut = tutorial_images_per_s(folder, args.steps, device)
     print(f"tutorial (ImageFolder + DataLoader 2 workers, fp32): {tut:8.1f} images/s")
     ours, setup, info = ours_images_per_s(folder, args.steps, device)
-    print(f"ours (train_gan: resident data, bf16 {info['amp_bf16']}, channels_last {info['channels_last']}): "
-          f"{ours:8.1f} images/s  (one-off setup {setup:.1f} s)")
+    print(
+        f"ours (train_gan: resident data, bf16 {info['amp_bf16']}, channels_last {info['channels_last']}): "
+        f"{ours:8.1f} images/s  (one-off setup {setup:.1f} s)"
+    )
     if not args.no_decompose:
         # where the ratio comes from: the same loop in fp32 / contiguous isolates the data pipeline
         plain, _, _ = ours_images_per_s(folder, args.steps, device, amp="off", channels_last="off")
         print(f"ours in fp32, contiguous (resident data only):  {plain:8.1f} images/s")
-        print(f"  data pipeline: {plain / tut:.2f}x; bf16 + channels_last: {ours / plain:.2f}x "
-              f"(the product is the ratio below; when the tutorial's step is compute-bound the data part is small)")
+        print(
+            f"  data pipeline: {plain / tut:.2f}x; bf16 + channels_last: {ours / plain:.2f}x "
+            f"(the product is the ratio below; when the tutorial's step is compute-bound the data part is small)"
+        )
     if not args.no_ceiling:
         ceil = step_ceiling_images_per_s(args.steps, device)
-        print(f"ceiling: ours' step alone (same nets and precision, one fixed batch on the device, no data draw, "
-              f"no EMA): {ceil:8.1f} images/s = {ceil / tut:.2f}x the tutorial; ours reaches {ours / ceil:.0%} of it")
+        print(
+            f"ceiling: ours' step alone (same nets and precision, one fixed batch on the device, no data draw, "
+            f"no EMA): {ceil:8.1f} images/s = {ceil / tut:.2f}x the tutorial; ours reaches {ours / ceil:.0%} of it"
+        )
     gflop = step_gflop_per_image(device)
     rates = f"tutorial {tut * gflop:.0f}, ours {ours * gflop:.0f}"
     if not args.no_decompose:
         rates += f", ours fp32 {plain * gflop:.0f}"
-    print(f"arithmetic: {gflop:.2f} GFLOP per training image (tutorial step, FlopCounterMode) -> that work "
-          f"in GFLOP/s: {rates} on {torch.get_num_threads() if device.type == 'cpu' else 'the GPU'}"
-          f"{' threads' if device.type == 'cpu' else ''}")
+    print(
+        f"arithmetic: {gflop:.2f} GFLOP per training image (tutorial step, FlopCounterMode) -> that work "
+        f"in GFLOP/s: {rates} on {torch.get_num_threads() if device.type == 'cpu' else 'the GPU'}"
+        f"{' threads' if device.type == 'cpu' else ''}"
+    )
     print(f"ratio ours / tutorial: {ours / tut:.2f}x")
     return 0
 

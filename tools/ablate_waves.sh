@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Periodic-part ablation: train the tileable generator with and without its plane waves
-# (n_waves 16 vs 0), same recipe and seed otherwise, both arms at once (one CPU thread each),
-# and export each arm's EMA generator. A third arm, "gate", adds the per-wave amplitude head
-# (wave_gate=true). Evaluate the pairs with
-#   python tools/evaluate_generator.py evaluate --generator OUT/waves_sSEED/generator.safetensors ...
+# (n_waves 16 vs 0: one config value), same recipe and seed otherwise, both arms at once (one
+# CPU thread each), and export each arm's EMA generator. Evaluate the arms together, then
+# summarise per class over seeds (docs/experiments.md has the 3-seed result):
+#   python tools/evaluate_generator.py evaluate --compare waves_sSEED=OUT/waves_sSEED/generator.safetensors ...
+#   python tools/ablation_summary.py EVAL.json
 #
-#   tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]     (ARM: waves, nowaves, gate; default the first two)
+#   tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]     (ARM: waves, nowaves; default both)
 #
-# The shipped recipe (tools/train_shipped_generator.sh) is the "waves" arm.
+# The shipped recipe (tools/train_shipped_generator.sh, phase 1) is the "waves" arm.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$REPO/tools/recipe.sh"
-SEED="${1:?usage: tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT]}"
+SEED="${1:?usage: tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]}"
 STEPS="${2:-2400}"
 ROOT="${3:-$REPO/runs/ablation}"
 shift $(( $# < 3 ? $# : 3 ))
@@ -20,13 +21,12 @@ ARMS=("$@")
 : "${AIFASHION_DATA:=$REPO/../shared/data}"
 export AIFASHION_DATA
 for arm in "${ARMS[@]}"; do
-    gate=false
-    case "$arm" in waves) waves=16 ;; nowaves) waves=0 ;; gate) waves=16; gate=true ;;
-        *) echo "unknown arm $arm (waves, nowaves, gate)" >&2; exit 2 ;; esac
+    case "$arm" in waves) waves=16 ;; nowaves) waves=0 ;;
+        *) echo "unknown arm $arm (waves, nowaves)" >&2; exit 2 ;; esac
     out="$ROOT/${arm}_s$SEED"
     mkdir -p "$out"
     "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-        --out-dir "$out" "${OURS_RECIPE[@]}" --model-config "n_waves=$waves" --model-config "wave_gate=$gate" \
+        --out-dir "$out" "${OURS_RECIPE[@]}" --model-config "n_waves=$waves" \
         --batch 32 --steps "$STEPS" --ckpt-every 200 --sample-every 400 --num-threads 1 --seed "$SEED" \
         --no-progress --export "$out/generator.safetensors" >> "$out/log.txt" 2>&1 &
 done

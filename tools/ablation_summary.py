@@ -9,6 +9,7 @@ Generators named ``<arm>_s<seed>`` are grouped by arm; per class it prints the m
 (and the range) of class fidelity and of the periodicity gap to real crops (W1, lower is
 closer), the real crops' median periodicity, and how many seeds the "waves" arm wins.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,9 @@ def summarise(report: dict) -> str:
         out = []
         for s in seeds:
             r = arms[arm][s]
-            out.append(r["class_fidelity"]["per_class"][c] if key == "fid" else r["periodicity"]["w1_to_real_per_class"][c])
+            out.append(
+                r["class_fidelity"]["per_class"][c] if key == "fid" else r["periodicity"]["w1_to_real_per_class"][c]
+            )
         return out
 
     def cell(v: list[float], pct: bool) -> str:
@@ -48,21 +51,28 @@ def summarise(report: dict) -> str:
         return f"{f(mean)} ({f(min(v))}-{f(max(v))})"
 
     a, b = names[0], names[1]
-    lines = [f"Seeds {', '.join(map(str, seeds))}; {report['samples_per_class']} samples per class at {report['size']} px; "
-             f"cells: mean over seeds (range).", "",
-             f"| class | real periodicity (median) | W1 {a} | W1 {b} | {a} closer in | fidelity % {a} | fidelity % {b} |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [
+        f"Seeds {', '.join(map(str, seeds))}; {report['samples_per_class']} samples per class at {report['size']} px; "
+        f"cells: mean over seeds (range).",
+        "",
+        f"| class | real periodicity (median) | W1 {a} | W1 {b} | {a} closer in | fidelity % {a} | fidelity % {b} |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for c in classes:
         wa, wb = vals(a, "w1", c), vals(b, "w1", c)
         wins = sum(x < y for x, y in zip(wa, wb))
-        lines.append(f"| {c} | {real_med.get(c, float('nan')):.3f} | {cell(wa, False)} | {cell(wb, False)} | "
-                     f"{wins}/{len(seeds)} seeds | {cell(vals(a, 'fid', c), True)} | {cell(vals(b, 'fid', c), True)} |")
+        lines.append(
+            f"| {c} | {real_med.get(c, float('nan')):.3f} | {cell(wa, False)} | {cell(wb, False)} | "
+            f"{wins}/{len(seeds)} seeds | {cell(vals(a, 'fid', c), True)} | {cell(vals(b, 'fid', c), True)} |"
+        )
     for arm in (a, b):
         kids = [arms[arm][s]["kid"]["mean"] for s in seeds]
         fids = [arms[arm][s]["class_fidelity"]["overall"] for s in seeds]
         w1 = [arms[arm][s]["periodicity"]["w1_to_real_mean"] for s in seeds]
         lines.append("")
-        lines.append(f"{arm}: KID {cell(kids, False)}, class fidelity {cell(fids, True)}%, mean periodicity W1 {cell(w1, False)}")
+        lines.append(
+            f"{arm}: KID {cell(kids, False)}, class fidelity {cell(fids, True)}%, mean periodicity W1 {cell(w1, False)}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -7,6 +7,7 @@ Writes ``OUT/preview.png`` (one row per class, ``--seeds`` columns, ``--size`` p
 ``OUT/tiled_<class>.png`` (a 2x2 tiling of one pattern, to look for seams by eye) and
 ``OUT/report.json``; prints the JSON. Timings are medians on this machine, whatever else runs.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,9 +53,14 @@ def main(argv=None) -> int:
         tile = np.asarray(imgs[0])
         Image.fromarray(np.tile(tile, (2, 2, 1))).save(out / f"tiled_{c}.png")
     Image.fromarray(np.concatenate(rows, 0)).save(out / "preview.png")
-    report = {"weights": str(args.weights or "shipped"), "model": gen.model_name, "bf16": gen.bf16,
-              "threads": torch.get_num_threads(), "seam_score_mean_per_class": seams,
-              "file_bytes": Path(args.weights or REPO / "aifashion/weights/generator.safetensors").stat().st_size}
+    report = {
+        "weights": str(args.weights or "shipped"),
+        "model": gen.model_name,
+        "bf16": gen.bf16,
+        "threads": torch.get_num_threads(),
+        "seam_score_mean_per_class": seams,
+        "file_bytes": Path(args.weights or REPO / "aifashion/weights/generator.safetensors").stat().st_size,
+    }
     if gen.native_size is None:
         c = gen.classes[0]
         gen.render(c, 0, 256)

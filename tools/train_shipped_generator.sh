@@ -9,8 +9,8 @@
 # three phases in one folder (the second resumes the first's checkpoint with DiffAugment on):
 #   tools/train_shipped_generator.sh runs/gan 5100
 #   tools/train_shipped_generator.sh runs/gan 10800 "${FINETUNE_RECIPE[@]}"   # see tools/recipe.sh
-# and a third (session 4) after growing 8 zigzag-wave channels into the checkpoint
-# (aifashion.gan.train.add_zigzag_waves; see the model card's "Reproduce"):
+# and a third after growing 8 zigzag-wave channels into the checkpoint
+# (aifashion.gan.grow.add_zigzag_waves; see the model card's "Reproduce"):
 #   tools/train_shipped_generator.sh runs/gan 16778 "${FINETUNE_RECIPE[@]}" --model-config n_zigzags=8
 #
 # Logs: OUT_DIR/log.txt; checkpoints, losses and sample grids: OUT_DIR.

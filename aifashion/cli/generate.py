@@ -1,10 +1,12 @@
 """``aifashion generate``: render one seamless pattern from an exported generator to a PNG."""
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
 from aifashion.gan.generate import load_generator
+
 
 def _mix_arg(text: str) -> tuple[str, float]:
     name, sep, w = text.rpartition(":")
@@ -21,8 +23,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", type=int, default=256, help="side in pixels (tileable: any; baseline: its native size)")
     p.add_argument("--out", required=True, help="output PNG file")
-    p.add_argument("--mix", type=_mix_arg, action="append", default=[], metavar="NAME:W",
-                   help="mix in another class with weight W in [0, 1] (repeatable), e.g. floral:0.3")
+    p.add_argument(
+        "--mix",
+        type=_mix_arg,
+        action="append",
+        default=[],
+        metavar="NAME:W",
+        help="mix in another class with weight W in [0, 1] (repeatable), e.g. floral:0.3",
+    )
     p.add_argument("--weights", help="an exported generator .safetensors (default: the shipped one)")
     p.add_argument("--device", default="cpu")
 

@@ -167,7 +167,6 @@ class ResidentPatternData:
         rot90: bool = True,
         color_jitter: float = 0.0,
         class_balanced: bool = False,
-        class_weights: Sequence[float] | None = None,
         indices: torch.Tensor | None = None,
         n_bins: int = 4,
     ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -188,9 +187,6 @@ class ResidentPatternData:
                 each multiplied by a factor drawn from ``[1 - j, 1 + j]`` per sample.
             class_balanced: draw classes uniformly, then an image of that class (otherwise
                 images uniformly).
-            class_weights: with ``class_balanced``, draw class ``k`` with probability
-                ``class_weights[k] / sum(class_weights)`` instead (one non-negative weight per
-                class, in ``self.classes`` order).
             indices: use these image indices (``(B,)`` int64) instead of drawing them.
             n_bins: crop sides are quantised to this many values spread over ``scale`` (each
                 bin is one batched gather + resize; the crops of a bin are cut from one mip
@@ -219,14 +215,7 @@ class ResidentPatternData:
             idx = indices.to(dev, torch.int64)
             B = len(idx)
         elif class_balanced:
-            k = len(self.classes)
-            if class_weights is None:
-                cls_ = torch.randint(0, k, (B,), generator=g, device=dev)
-            else:
-                cw = torch.as_tensor(class_weights, dtype=torch.float32, device=dev)
-                if cw.shape != (k,) or not bool((cw >= 0).all()) or float(cw.sum()) <= 0:
-                    raise ValueError(f"class_weights must be {k} non-negative numbers with a positive sum, not {class_weights}")
-                cls_ = torch.multinomial(cw, B, replacement=True, generator=g)
+            cls_ = torch.randint(0, len(self.classes), (B,), generator=g, device=dev)
             # rank of a uniform draw inside each chosen class
             onehot = self.labels[None, :] == cls_[:, None]  # (B, N)
             count = onehot.sum(1)

@@ -17,6 +17,7 @@ Policies (a registry: an unknown name raises an error that lists the valid ones)
   seamless generated patterns never have, a cue the discriminator would use).
 - ``cutout``: per image, one square of half the side set to zero, anywhere (clipped at the border).
 """
+
 from __future__ import annotations
 
 import torch

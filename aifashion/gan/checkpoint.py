@@ -1,4 +1,163 @@
-"""Training checkpoints of the GANs: format tag (more to come in this module)."""
+"""Training checkpoints of the GANs: what ``checkpoint.pt`` holds, how it is written, and when a
+run may resume from it.
+
+A checkpoint is one ``torch.save`` dict tagged ``CKPT_FORMAT``: the model name and config
+(``asdict``), the train config, the classes, step / images seen / training seconds, the state
+dicts of ``G``, ``D``, ``G_ema``, ``optG`` and ``optD``, every process's data- and noise-stream
+states (``rng``), the loss history, the growth record (``grown``, see :mod:`aifashion.gan.grow`;
+kept in every later checkpoint) and where it ran. It is written atomically, so a killed run
+leaves the previous one intact.
+
+Resuming (:func:`load_checkpoint` with ``model`` and ``config``) needs the same model and the
+same model config, read leniently: a field added to the config class since the checkpoint was
+written takes its default; a retired field (``aifashion.gan.models.RETIRED``) at its old
+default is dropped; a changed or unknown field is refused. The train config may change between
+resumes (more steps, DiffAugment on), except that a retired train field (``RETIRED_TRAIN``) must
+hold its old default.
+"""
+
 from __future__ import annotations
 
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from aifashion.atomic import atomic_save
+from aifashion.gan.models import RETIRED_IN, RetiredFieldError, make_config
+
+__all__ = [
+    "CKPT_FORMAT",
+    "RETIRED_TRAIN",
+    "load_checkpoint",
+    "save_checkpoint",
+    "stream_seed",
+    "rng_states",
+    "restore_rng",
+]
+
 CKPT_FORMAT = "aifashion-gan-checkpoint/1"
+
+RETIRED_TRAIN: dict[str, Any] = {"class_weights": None, "class_scale": None}
+"""Retired ``TrainConfig`` fields and their old defaults (see ``docs/experiments.md``)."""
+
+
+# ---------------------------------------------------------------------------- random streams
+def stream_seed(seed: int, stream: int, rank: int, step: int = 0) -> int:
+    """The seed of one process's random stream (``stream`` 1 = data, 2 = noise).
+
+    ``step`` > 0 only when a run resumes with another number of processes: the saved streams
+    cannot be split, so fresh ones are derived from the step.
+    """
+    return seed * 1000 + stream + 7 * rank + 1_000_003 * step
+
+
+def rng_states(gens: Sequence[torch.Generator], world: int) -> list[list[torch.Tensor]]:
+    """Every process's generator states, ``[rank][stream]`` (a collective call under DDP)."""
+    states = [g.get_state() for g in gens]
+    if world == 1:
+        return [states]
+    import torch.distributed as dist
+
+    gathered: list = [None] * world
+    dist.all_gather_object(gathered, [s.cpu() for s in states])
+    return gathered
+
+
+def restore_rng(gens: Sequence[torch.Generator], states: list, rank: int, world: int, seed: int, step: int) -> None:
+    """Put this process's saved stream states back (or derive fresh streams when the number of
+    processes changed)."""
+    if len(states) == world:
+        for g, s in zip(gens, states[rank]):
+            g.set_state(s.cpu())  # generator states are CPU byte tensors on every device
+    else:
+        for i, g in enumerate(gens):
+            g.manual_seed(stream_seed(seed, i + 1, rank, step))
+
+
+# ---------------------------------------------------------------------------- write / read
+def save_checkpoint(
+    path: Path,
+    *,
+    model: str,
+    model_config: Any,
+    train_config: Any,
+    classes: Sequence[str],
+    step: int,
+    images_seen: int,
+    elapsed_s: float,
+    nets: dict[str, nn.Module | torch.optim.Optimizer],
+    rng: list,
+    history: list[dict],
+    grown: list[dict],
+    device: torch.device,
+    world_size: int,
+    amp_bf16: bool,
+) -> None:
+    """Write a checkpoint atomically. ``nets``: ``G``, ``D``, ``G_ema``, ``optG``, ``optD``."""
+    ck = {
+        "format": CKPT_FORMAT,
+        "model": model,
+        "model_config": asdict(model_config),
+        "train_config": asdict(train_config),
+        "classes": list(classes),
+        "step": step,
+        "images_seen": images_seen,
+        "elapsed_s": elapsed_s,
+        **{k: m.state_dict() for k, m in nets.items()},
+        "rng": rng,
+        "history": history,
+        "grown": grown,
+        "device": str(device),
+        "world_size": world_size,
+        "amp_bf16": amp_bf16,
+        "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
+        "num_threads": torch.get_num_threads(),
+    }
+    atomic_save(path, lambda p: torch.save(ck, p))
+
+
+def load_checkpoint(
+    path: str | os.PathLike, map_location: Any = "cpu", model: str | None = None, config: Any = None
+) -> dict:
+    """Read a checkpoint; with ``model`` and ``config`` (the run's dataclass), only one it may
+    resume from.
+
+    Raises:
+        ValueError: not an aifashion GAN checkpoint; or (resuming) a different model or model
+            config. :class:`aifashion.gan.models.RetiredFieldError` (a ``ValueError``): a retired
+            field set away from its old default, naming the commit that has its code.
+    """
+    ck = torch.load(path, map_location=map_location, weights_only=False)
+    if not isinstance(ck, dict) or ck.get("format") != CKPT_FORMAT:
+        raise ValueError(f"{path} is not an aifashion GAN checkpoint")
+    if model is None:
+        return ck
+    if ck.get("model") != model or _saved_config(model, ck["model_config"]) != asdict(config):
+        raise ValueError(f"{path} is from a different model or config; use another out_dir or resume=False")
+    for key, old in RETIRED_TRAIN.items():
+        value = ck.get("train_config", {}).get(key, old)
+        if value != old:
+            raise RetiredFieldError(
+                f"{path} was trained with TrainConfig.{key}={value!r}, a retired experiment "
+                f"(docs/experiments.md); its code is in commit {RETIRED_IN}"
+            )
+    return ck
+
+
+def _saved_config(model: str, saved: dict) -> dict | None:
+    """A checkpoint's model config as the current config class reads it (``asdict``): fields
+    added since it was written take their defaults, retired fields at their old default are
+    dropped; ``None`` when it names a field the class does not know (or fails its checks).
+    A retired field set otherwise raises :class:`RetiredFieldError`."""
+    try:
+        return asdict(make_config(model, saved))
+    except RetiredFieldError:
+        raise
+    except (TypeError, ValueError):
+        return None

@@ -5,24 +5,29 @@
 - :func:`save_generator` writes any generator ``state_dict`` in the format;
   :func:`aifashion.gan.generate.load_generator` reads it. Nothing here imports the training loop.
 """
+
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
 
 from aifashion.atomic import atomic_save, atomic_write_text
-from aifashion.gan.checkpoint import CKPT_FORMAT
+from aifashion.gan.checkpoint import load_checkpoint
 
 EXPORT_FORMAT = "aifashion-generator/1"
 
 
-def recompute_bn_stats(G: nn.Module, n_classes: int, size: int, batches: int = 32, batch: int = 64, seed: int = 0) -> int:
-    """"Standing statistics": re-estimate every BatchNorm's running mean/var for these weights.
+def recompute_bn_stats(
+    G: nn.Module, n_classes: int, size: int, batches: int = 32, batch: int = 64, seed: int = 0
+) -> int:
+    """ "Standing statistics": re-estimate every BatchNorm's running mean/var for these weights.
 
     The EMA generator's weights are an average, but its BatchNorm statistics are copies of the
     raw generator's; rendering (eval mode) uses them. This runs ``batches`` random batches
@@ -49,12 +54,18 @@ def recompute_bn_stats(G: nn.Module, n_classes: int, size: int, batches: int = 3
     return len(bns)
 
 
-def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike, dtype: str = "float32",
-                     ema: bool = True, extra: dict | None = None, bn_batches: int = 8) -> Path:
+def export_generator(
+    checkpoint: str | os.PathLike,
+    out_path: str | os.PathLike,
+    dtype: str = "float32",
+    ema: bool = True,
+    extra: dict | None = None,
+    bn_batches: int = 8,
+) -> Path:
     """Write a checkpoint's (EMA) generator as ``out_path`` (safetensors) + ``out_path.json``.
 
     Args:
-        checkpoint: a ``checkpoint.pt`` written by :func:`train_gan`.
+        checkpoint: a ``checkpoint.pt`` written by :func:`aifashion.gan.train.train_gan`.
         out_path: e.g. ``aifashion/weights/generator.safetensors``; the JSON config goes beside
             it with the suffix ``.json``.
         dtype: ``"float32"`` or ``"float16"`` for floating-point tensors (buffers too).
@@ -72,14 +83,13 @@ def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
     ckpt_path = Path(checkpoint)
     if not ckpt_path.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt_path} does not exist")
-    ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-    if ck.get("format") != CKPT_FORMAT:
-        raise ValueError(f"{ckpt_path} is not an aifashion GAN checkpoint")
+    ck = load_checkpoint(ckpt_path)
+    from aifashion.gan.models import build_generator, make_config
+
+    config = asdict(make_config(ck["model"], ck["model_config"]))  # retired fields at their defaults dropped
     state = ck["G_ema" if ema else "G"]
     if bn_batches > 0:
-        from aifashion.gan.models import build_generator
-
-        G = build_generator(ck["model"], ck["model_config"])
+        G = build_generator(ck["model"], config)
         G.load_state_dict(state)
         size = ck["train_config"]["image_size"]
         recompute_bn_stats(G, len(ck["classes"]), size, batches=bn_batches, seed=ck["train_config"]["seed"])
@@ -88,19 +98,31 @@ def export_generator(checkpoint: str | os.PathLike, out_path: str | os.PathLike,
         "weights": "ema" if ema else "raw",
         "bn_stats": f"recomputed over {bn_batches} random batches" if bn_batches > 0 else "from the checkpoint",
         "training": {
-            "steps": ck["step"], "images_seen": ck["images_seen"], "elapsed_s": round(ck["elapsed_s"], 1),
-            "device": ck.get("device"), "world_size": ck.get("world_size"), "amp_bf16": ck.get("amp_bf16"),
-            "num_threads": ck.get("num_threads"), "hardware": ck.get("hardware"),
+            "steps": ck["step"],
+            "images_seen": ck["images_seen"],
+            "elapsed_s": round(ck["elapsed_s"], 1),
+            "device": ck.get("device"),
+            "world_size": ck.get("world_size"),
+            "amp_bf16": ck.get("amp_bf16"),
+            "num_threads": ck.get("num_threads"),
+            "hardware": ck.get("hardware"),
             "train_config": ck["train_config"],
         },
     }
     if extra:
         info["extra"] = extra
-    return save_generator(state, ck["model"], ck["model_config"], ck["classes"], out_path, dtype, **info)
+    return save_generator(state, ck["model"], config, ck["classes"], out_path, dtype, **info)
 
 
-def save_generator(state: dict[str, torch.Tensor], model: str, config: dict, classes: Sequence[str],
-                   out_path: str | os.PathLike, dtype: str = "float32", **info: Any) -> Path:
+def save_generator(
+    state: dict[str, torch.Tensor],
+    model: str,
+    config: dict,
+    classes: Sequence[str],
+    out_path: str | os.PathLike,
+    dtype: str = "float32",
+    **info: Any,
+) -> Path:
     """Write a generator ``state_dict`` in the export format that :func:`generate.load_generator` reads.
 
     ``out_path`` (safetensors, floats cast to ``dtype`` "float32"/"float16", the JSON config also in
@@ -112,8 +134,7 @@ def save_generator(state: dict[str, torch.Tensor], model: str, config: dict, cla
     tdt = torch.float16 if dtype == "float16" else torch.float32
     tensors = {k: (v.to(tdt) if v.is_floating_point() else v).contiguous() for k, v in state.items()}
     out_path = Path(out_path)
-    meta = {"format": EXPORT_FORMAT, "model": model, "config": config, "classes": list(classes),
-            "dtype": dtype, **info}
+    meta = {"format": EXPORT_FORMAT, "model": model, "config": config, "classes": list(classes), "dtype": dtype, **info}
     atomic_save(out_path, lambda p: save_file(tensors, str(p), metadata={"aifashion": json.dumps(meta)}))
     atomic_write_text(out_path.with_suffix(".json"), json.dumps(meta, indent=2) + "\n")
     return out_path

@@ -6,21 +6,21 @@
     img = gen.render("striped", seed=3, size=512, mix={"floral": 0.3})   # PIL RGB, seamless
 
 An export is ``generator.safetensors`` + ``generator.json`` (written by
-:func:`aifashion.gan.train.export_generator`); the JSON names the model and its config, so the
+:func:`aifashion.gan.export.export_generator`); the JSON names the model and its config, so the
 file pair alone rebuilds the net. The tileable generator renders any size (internally the next
 multiple of its 16-pixel latent cell, resampled with wrap-around when the size is not such a
 multiple, so the result still tiles); the baseline renders only its native size.
 
 CLI: ``aifashion generate --category NAME --seed N --size PX --out FILE.png [--mix NAME:W]``.
 """
+
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
 
 import numpy as np
 import torch
@@ -80,8 +80,15 @@ class PatternGenerator:
         native_size: the baseline's only size; ``None`` for the tileable model (any size).
     """
 
-    def __init__(self, model: torch.nn.Module, model_name: str, classes: Sequence[str], meta: dict,
-                 device: torch.device, bf16: bool = False) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        model_name: str,
+        classes: Sequence[str],
+        meta: dict,
+        device: torch.device,
+        bf16: bool = False,
+    ) -> None:
         self.model = model.eval().requires_grad_(False)
         self.model_name = model_name
         self.config = model.cfg
@@ -132,7 +139,9 @@ class PatternGenerator:
             raise ValueError(f"size must be an integer in 1..{MAX_SIZE}, not {size!r}")
         if self.native_size is not None:
             if size != self.native_size:
-                raise ValueError(f"the {self.model_name} baseline renders only {self.native_size}x{self.native_size}, not {size}")
+                raise ValueError(
+                    f"the {self.model_name} baseline renders only {self.native_size}x{self.native_size}, not {size}"
+                )
             return size
         return int(math.ceil(size / self.cell) * self.cell)
 
@@ -144,7 +153,9 @@ class PatternGenerator:
 
     # ------------------------------------------------------------------ rendering
     @torch.no_grad()
-    def render_tensor(self, noise: dict[str, torch.Tensor], weights: torch.Tensor, size: int | None = None) -> torch.Tensor:
+    def render_tensor(
+        self, noise: dict[str, torch.Tensor], weights: torch.Tensor, size: int | None = None
+    ) -> torch.Tensor:
         """Low-level: ``noise`` (from :meth:`latent`, batched by concatenation) + class weights
         ``(B, n_classes)`` -> float ``(B, 3, size, size)`` in [-1, 1] on the device."""
         weights = weights.to(self.device, torch.float32)
@@ -167,12 +178,15 @@ class PatternGenerator:
         """
         return self.render_batch([category], [seed], size, mix)[0]
 
-    def render_batch(self, categories: Sequence[str], seeds: Sequence[int], size: int = 256, mix: Mix = None) -> list[Image.Image]:
+    def render_batch(
+        self, categories: Sequence[str], seeds: Sequence[int], size: int = 256, mix: Mix = None
+    ) -> list[Image.Image]:
         """Several patterns at once (one forward pass); ``mix`` applies to each."""
         return _to_pil(self._render(categories, seeds, size, mix))
 
-    def render_array(self, categories: Sequence[str] | str, seeds: Sequence[int], size: int = 256, mix: Mix = None,
-                     batch: int = 32) -> np.ndarray:
+    def render_array(
+        self, categories: Sequence[str] | str, seeds: Sequence[int], size: int = 256, mix: Mix = None, batch: int = 32
+    ) -> np.ndarray:
         """uint8 ``(N, size, size, 3)``; a single category name applies to every seed."""
         if isinstance(categories, str):
             categories = [categories] * len(seeds)
@@ -192,8 +206,9 @@ class PatternGenerator:
         noise = {k: torch.cat([n[k] for n in noises]) for k in noises[0]}
         return self.render_tensor(noise, weights, size)
 
-    def interpolate(self, category: str, seed_a: int, seed_b: int, steps: int = 8, size: int = 256,
-                    category_b: str | None = None) -> list[Image.Image]:
+    def interpolate(
+        self, category: str, seed_a: int, seed_b: int, steps: int = 8, size: int = 256, category_b: str | None = None
+    ) -> list[Image.Image]:
         """``steps`` images from ``(category, seed_a)`` to ``(category_b or category, seed_b)``:
         the noise is slerped, the phases follow the shortest arc, the class weights are mixed
         linearly (so the midpoint of two classes is a 50/50 mix)."""
@@ -218,7 +233,9 @@ class PatternGenerator:
         return imgs
 
 
-def load_generator(path: str | os.PathLike | None = None, device: str = "cpu", bf16: bool | str = "auto") -> PatternGenerator:
+def load_generator(
+    path: str | os.PathLike | None = None, device: str = "cpu", bf16: bool | str = "auto"
+) -> PatternGenerator:
     """Load an exported generator.
 
     Args:
@@ -234,14 +251,20 @@ def load_generator(path: str | os.PathLike | None = None, device: str = "cpu", b
     """
     from safetensors.torch import load_file
 
-    from aifashion.gan.models import build_generator
     from aifashion.device import bf16_supported, resolve_device
     from aifashion.gan.export import EXPORT_FORMAT
+    from aifashion.gan.models import build_generator
 
     p = Path(path) if path is not None else DEFAULT_WEIGHTS
     if not p.is_file():
-        hint = ("; the shipped generator is missing: train one with `aifashion train-gan --out-dir DIR "
-                "--export aifashion/weights/generator.safetensors` or pass a path") if path is None else ""
+        hint = (
+            (
+                "; the shipped generator is missing: train one with `aifashion train-gan --out-dir DIR "
+                "--export aifashion/weights/generator.safetensors` or pass a path"
+            )
+            if path is None
+            else ""
+        )
         raise FileNotFoundError(f"generator weights {p} do not exist{hint}")
     jp = p.with_suffix(".json")
     if not jp.is_file():

@@ -12,36 +12,35 @@ resumable and multi-process.
   bit-identical to a run that was never interrupted (same device and thread count).
 - Multi-process through ``torchrun`` (DDP; gloo on CPU, nccl on CUDA): each process draws its
   own batches, gradients are averaged, rank 0 writes the files.
-- :func:`export_generator` writes the EMA generator as safetensors + a JSON config from which
-  :func:`aifashion.gan.generate.load_generator` rebuilds it.
+
+Elsewhere: the checkpoint format and resume rules (:mod:`aifashion.gan.checkpoint`), growing a
+trained checkpoint by zigzag waves (:mod:`aifashion.gan.grow`), the exported file format
+(:func:`aifashion.gan.export.export_generator`). Experiments are configs (``model_config``,
+``augment``, ...), not code branches; the ones that were not adopted are in
+``docs/experiments.md``.
 
 CLI: ``aifashion train-gan --data-dir DIR --out-dir DIR [--model tileable] ...``
 """
+
 from __future__ import annotations
 
-import argparse
 import copy
-import csv
-import io
 import json
 import os
-import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from aifashion.atomic import atomic_save, atomic_write_text
-from aifashion.gan.augment import diff_augment, parse_policy
+from aifashion.atomic import atomic_write_text
 from aifashion.device import bf16_supported, resolve_device
-from aifashion.gan.checkpoint import CKPT_FORMAT
+from aifashion.gan.augment import diff_augment, parse_policy
+from aifashion.gan.checkpoint import load_checkpoint, restore_rng, rng_states, save_checkpoint, stream_seed
 from aifashion.gan.models import build_model
-
-
+from aifashion.gan.runfiles import fixed_inputs, save_grid, write_loss_log
 
 
 @dataclass
@@ -65,8 +64,6 @@ class TrainConfig:
     rot90: bool = True
     color_jitter: float = 0.0
     class_balanced: bool = True  # draw classes uniformly (the six classes have 48..88 photos)
-    class_weights: dict | None = None  # with class_balanced: relative draw weight per class name (others 1)
-    class_scale: dict | None = None  # with class_balanced: crop scale (lo, hi) per class name (others: scale)
     augment: str = ""  # DiffAugment policy for everything D sees, e.g. "color,translation,cutout" ("" = off)
     steps: int = 2000
     batch: int = 64  # per process
@@ -102,17 +99,6 @@ class TrainConfig:
         if not 0 <= self.ema < 1:
             raise ValueError(f"ema must be in [0, 1), not {self.ema}")
         self.scale = tuple(float(s) for s in self.scale)
-        if self.class_weights is not None:
-            self.class_weights = {str(k): float(v) for k, v in dict(self.class_weights).items()}
-            if any(v < 0 for v in self.class_weights.values()):
-                raise ValueError(f"class_weights must be >= 0, not {self.class_weights}")
-        if self.class_scale is not None:
-            self.class_scale = {str(k): tuple(float(x) for x in v) for k, v in dict(self.class_scale).items()}
-            for k, v in self.class_scale.items():
-                if len(v) != 2 or not 0 < v[0] <= v[1] <= 1:
-                    raise ValueError(f"class_scale[{k!r}] must be (lo, hi) with 0 < lo <= hi <= 1, not {v}")
-            if self.class_scale and not self.class_balanced:
-                raise ValueError("class_scale needs class_balanced=True")
         self.augment = ",".join(parse_policy(self.augment))  # unknown names: error listing the valid ones
         self.betas = tuple(float(b) for b in self.betas)
         if self.dry_run:
@@ -179,89 +165,7 @@ def ema_update(ema: nn.Module, model: nn.Module, decay: float) -> None:
         be.copy_(bm)
 
 
-def fixed_inputs(G: nn.Module, n_classes: int, cols: int, size: int, seed: int, device) -> tuple[dict, torch.Tensor]:
-    """The fixed noise of the sample grids: one row per class, ``cols`` columns, seeded."""
-    g = torch.Generator(device="cpu").manual_seed(seed + 7919)
-    noise = G.make_noise(n_classes * cols, size, g, device="cpu")
-    labels = torch.arange(n_classes).repeat_interleave(cols)
-    return {k: v.to(device) for k, v in noise.items()}, labels.to(device)
-
-
-def save_grid(images: torch.Tensor, path: Path, nrow: int) -> Path:
-    """Save ``(B, 3, S, S)`` in [-1, 1] as one PNG grid (atomically)."""
-    from torchvision.utils import make_grid
-
-    grid = make_grid(images.float().cpu().clamp(-1, 1) * 0.5 + 0.5, nrow=nrow, padding=2, pad_value=1.0)
-    arr = (grid.permute(1, 2, 0).numpy() * 255 + 0.5).astype("uint8")
-    from PIL import Image
-
-    atomic_save(path, lambda p: Image.fromarray(arr).save(p, format="PNG"))
-    return path
-
-
-def write_loss_log(history: list[dict], out_dir: Path) -> None:
-    """``losses.csv`` and ``losses.png`` (discriminator and generator loss per step)."""
-    if not history:
-        return
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=list(history[0]))
-    w.writeheader()
-    w.writerows(history)
-    atomic_write_text(out_dir / "losses.csv", buf.getvalue())
-    from aifashion.viz import loss_figure
-
-    fig = loss_figure(history)
-    atomic_save(out_dir / "losses.png", lambda p: fig.savefig(p, format="png", dpi=100))
-
-
-def _gen_states(gens: Sequence[torch.Generator]) -> list[torch.Tensor]:
-    return [g.get_state() for g in gens]
-
-
 # ---------------------------------------------------------------------------- training
-def _saved_config(current: Any, saved: dict) -> dict | None:
-    """A checkpoint's model config as the current config class reads it: fields added to the
-    class since the checkpoint was written take their defaults (so an older run can resume when
-    those defaults match); ``None`` when the saved config has fields the class no longer knows."""
-    try:
-        return asdict(type(current)(**saved))
-    except TypeError:
-        return None
-
-
-def _class_sampling(cfg: TrainConfig, classes: list) -> tuple[list | None, list | None]:
-    """How batches draw classes: ``(class_weights, groups)``.
-
-    ``class_weights``: one weight per class in ``classes`` order from ``cfg.class_weights``
-    (others 1), or ``None``. ``groups``: with ``cfg.class_scale``, ``[(n, scale, weights), ...]``,
-    one per distinct crop scale: its share ``n`` of the batch (by class weight), its ``(lo, hi)``
-    and the class weights with the other groups' classes at 0; ``None`` without it (one draw per
-    batch). Unknown class names: ``ValueError`` listing the data's classes.
-    """
-    for name in ("class_weights", "class_scale"):
-        unknown = sorted(set(getattr(cfg, name) or {}) - set(classes))
-        if unknown:
-            raise ValueError(f"{name} names unknown classes {unknown}; the data has {classes}")
-    weights = [cfg.class_weights.get(c, 1.0) for c in classes] if cfg.class_weights else None
-    if not cfg.class_scale:
-        return weights, None
-    w = weights or [1.0] * len(classes)
-    scales = [cfg.class_scale.get(c, cfg.scale) for c in classes]
-    distinct = []
-    for sc, wc in zip(scales, w):
-        if wc > 0 and sc not in distinct:
-            distinct.append(sc)
-    groups, left = [], cfg.batch
-    for i, sc in enumerate(distinct):
-        wg = [wc if s == sc else 0.0 for s, wc in zip(scales, w)]
-        n = left if i == len(distinct) - 1 else max(1, round(cfg.batch * sum(wg) / sum(w)))
-        left -= n
-        groups.append((n, sc, wg))
-    if any(n < 1 for n, _, _ in groups):
-        raise ValueError(f"batch {cfg.batch} is too small for {len(distinct)} crop-scale groups")
-    return weights, groups
-
-
 def train_gan(cfg: TrainConfig) -> TrainResult:
     """Train ``cfg.model`` on ``cfg.data_dir``; resume from ``out_dir/checkpoint.pt`` if present.
 
@@ -302,15 +206,17 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     mf = torch.channels_last if use_cl else torch.contiguous_format
 
     # data: decoded once, on the device
-    data = ResidentPatternData.from_folder(data_dir, device, size=cfg.data_size, classes=cfg.classes,
-                                           max_per_class=cfg.max_per_class, seed=cfg.seed)
-    class_weights, groups = _class_sampling(cfg, data.classes)
+    data = ResidentPatternData.from_folder(
+        data_dir, device, size=cfg.data_size, classes=cfg.classes, max_per_class=cfg.max_per_class, seed=cfg.seed
+    )
     mconf = dict(cfg.model_config)
     if cfg.model == "tileable":
         mconf.setdefault("n_classes", len(data.classes))
         mconf.setdefault("image_size", cfg.image_size)
         if mconf["n_classes"] != len(data.classes):
-            raise ValueError(f"model_config n_classes={mconf['n_classes']} but the data has {len(data.classes)} classes")
+            raise ValueError(
+                f"model_config n_classes={mconf['n_classes']} but the data has {len(data.classes)} classes"
+            )
     else:
         mconf.setdefault("image_size", cfg.image_size)
         mconf.setdefault("n_classes", len(data.classes))
@@ -324,31 +230,19 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     lr_d = cfg.lr if cfg.lr_d is None else cfg.lr_d
     optG = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas)
     optD = torch.optim.Adam(D.parameters(), lr=lr_d, betas=cfg.betas)
-    data_gen = torch.Generator(device=device).manual_seed(cfg.seed * 1000 + 1 + 7 * rank)
-    noise_gen = torch.Generator(device=device).manual_seed(cfg.seed * 1000 + 2 + 7 * rank)
+    data_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 1, rank))
+    noise_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 2, rank))
 
     ckpt_path = out_dir / "checkpoint.pt"
     step, images_seen, elapsed, history, resumed_from = 0, 0, 0.0, [], 0
-    grown: list = []  # add_zigzag_waves / add_paint_waves records, kept in every later checkpoint
+    grown: list = []  # add_zigzag_waves records (aifashion.gan.grow), kept in every later checkpoint
     if cfg.resume and ckpt_path.is_file():
-        ck = torch.load(ckpt_path, map_location=device, weights_only=False)
-        if ck.get("format") != CKPT_FORMAT or ck["model"] != cfg.model or _saved_config(pair.config, ck["model_config"]) != asdict(pair.config):
-            raise ValueError(f"{ckpt_path} is from a different model or config; use another out_dir or resume=False")
-        G.load_state_dict(ck["G"])
-        D.load_state_dict(ck["D"])
-        G_ema.load_state_dict(ck["G_ema"])
-        optG.load_state_dict(ck["optG"])
-        optD.load_state_dict(ck["optD"])
+        ck = load_checkpoint(ckpt_path, device, model=cfg.model, config=pair.config)  # refuses another config
+        for key, part in (("G", G), ("D", D), ("G_ema", G_ema), ("optG", optG), ("optD", optD)):
+            part.load_state_dict(ck[key])
         step, images_seen, elapsed = ck["step"], ck["images_seen"], ck["elapsed_s"]
-        history = list(ck["history"])
-        grown = list(ck.get("grown", []))
-        states = ck["rng"]
-        if len(states) == world:
-            data_gen.set_state(states[rank][0].cpu() if device.type == "cpu" else states[rank][0])
-            noise_gen.set_state(states[rank][1].cpu() if device.type == "cpu" else states[rank][1])
-        else:  # a different number of processes: fresh streams, derived from the step
-            data_gen.manual_seed(cfg.seed * 1000 + 1 + 7 * rank + 1_000_003 * step)
-            noise_gen.manual_seed(cfg.seed * 1000 + 2 + 7 * rank + 1_000_003 * step)
+        history, grown = list(ck["history"]), list(ck.get("grown", []))
+        restore_rng([data_gen, noise_gen], ck["rng"], rank, world, cfg.seed, step)
         resumed_from = step
         del ck
 
@@ -361,15 +255,26 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         G = DDP(G, device_ids=ids, broadcast_buffers=True)
         D_logits = DDP(D_logits, device_ids=ids, broadcast_buffers=True)
 
-    fixed_noise, fixed_labels = fixed_inputs(G_core, len(data.classes), cfg.n_sample_cols, cfg.image_size, cfg.seed, device)
+    fixed_noise, fixed_labels = fixed_inputs(
+        G_core, len(data.classes), cfg.n_sample_cols, cfg.image_size, cfg.seed, device
+    )
     samples: list[Path] = []
     if main:
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / "samples").mkdir(exist_ok=True)
-        info = {"train_config": asdict(cfg), "model": cfg.model, "model_config": asdict(pair.config),
-                "classes": data.classes, "counts": data.counts(), "data_dir": str(data_dir),
-                "device": str(device), "amp_bf16": use_amp, "channels_last": use_cl, "world_size": world,
-                "num_threads": torch.get_num_threads()}
+        info = {
+            "train_config": asdict(cfg),
+            "model": cfg.model,
+            "model_config": asdict(pair.config),
+            "classes": data.classes,
+            "counts": data.counts(),
+            "data_dir": str(data_dir),
+            "device": str(device),
+            "amp_bf16": use_amp,
+            "channels_last": use_cl,
+            "world_size": world,
+            "num_threads": torch.get_num_threads(),
+        }
         atomic_write_text(out_dir / "config.json", json.dumps(info, indent=2))
 
     def sample_grid(at: int) -> None:
@@ -380,30 +285,34 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         samples.append(p)
 
     def checkpoint(at: int) -> None:
-        states = _gen_states([data_gen, noise_gen])
-        if distributed:
-            import torch.distributed as dist
-
-            gathered: list = [None] * world
-            dist.all_gather_object(gathered, [s.cpu() for s in states])
-            states = gathered
-        else:
-            states = [states]
+        states = rng_states([data_gen, noise_gen], world)  # collective under DDP: every rank calls it
         if not main:
             return
-        ck = {"format": CKPT_FORMAT, "model": cfg.model, "model_config": asdict(pair.config),
-              "train_config": asdict(cfg), "classes": data.classes, "step": at, "images_seen": images_seen,
-              "elapsed_s": elapsed, "G": G_core.state_dict(), "D": D_core.state_dict(), "G_ema": G_ema.state_dict(),
-              "optG": optG.state_dict(), "optD": optD.state_dict(), "rng": states, "history": history,
-              "grown": grown, "device": str(device), "world_size": world, "amp_bf16": use_amp,
-              "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
-              "num_threads": torch.get_num_threads()}
-        atomic_save(ckpt_path, lambda p: torch.save(ck, p))
+        save_checkpoint(
+            ckpt_path,
+            model=cfg.model,
+            model_config=pair.config,
+            train_config=cfg,
+            classes=data.classes,
+            step=at,
+            images_seen=images_seen,
+            elapsed_s=elapsed,
+            nets={"G": G_core, "D": D_core, "G_ema": G_ema, "optG": optG, "optD": optD},
+            rng=states,
+            history=history,
+            grown=grown,
+            device=device,
+            world_size=world,
+            amp_bf16=use_amp,
+        )
         write_loss_log(history, out_dir)
         if not cfg.progress:  # a log line per checkpoint for background runs
             last = history[-1] if history else {}
-            print(f"step {at}/{cfg.steps} images {images_seen} elapsed {elapsed:.0f}s "
-                  f"loss_d {last.get('loss_d')} loss_g {last.get('loss_g')}", flush=True)
+            print(
+                f"step {at}/{cfg.steps} images {images_seen} elapsed {elapsed:.0f}s "
+                f"loss_d {last.get('loss_d')} loss_g {last.get('loss_g')}",
+                flush=True,
+            )
 
     bar = None
     if main and cfg.progress:
@@ -415,19 +324,12 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     def aug(images: torch.Tensor) -> torch.Tensor:  # DiffAugment: same random transforms for real and fake
         return diff_augment(images, cfg.augment, data_gen).contiguous(memory_format=mf) if cfg.augment else images
 
+    crops = dict(scale=cfg.scale, flip=cfg.flip, rot90=cfg.rot90, color_jitter=cfg.color_jitter)
     t_start = time.perf_counter()
     elapsed0 = elapsed
     last_saved = step
     while step < cfg.steps:
-        if groups is None:
-            x, y = data.sample(cfg.batch, cfg.image_size, data_gen, scale=cfg.scale, flip=cfg.flip, rot90=cfg.rot90,
-                               color_jitter=cfg.color_jitter, class_balanced=cfg.class_balanced,
-                               class_weights=class_weights)
-        else:  # one draw per crop-scale group, each its fixed share of the batch
-            parts = [data.sample(n, cfg.image_size, data_gen, scale=sc, flip=cfg.flip, rot90=cfg.rot90,
-                                 color_jitter=cfg.color_jitter, class_balanced=True, class_weights=w)
-                     for n, sc, w in groups]
-            x, y = torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+        x, y = data.sample(cfg.batch, cfg.image_size, data_gen, class_balanced=cfg.class_balanced, **crops)
         x = x.contiguous(memory_format=mf)
         noise = G_core.make_noise(cfg.batch, cfg.image_size, noise_gen, device=device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
@@ -460,9 +362,15 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         images_seen += cfg.batch * world
         elapsed = elapsed0 + time.perf_counter() - t_start
         if step % cfg.log_every == 0 or step == cfg.steps:
-            row = {"step": step, "loss_d": round(float(l_real.detach() + l_fake.detach()), 5), "loss_g": round(float(l_g.detach()), 5),
-                   "d_real": round(float(d_real.detach().mean()), 5), "d_fake": round(float(d_fake.detach().mean()), 5),
-                   "images_seen": images_seen, "elapsed_s": round(elapsed, 2)}
+            row = {
+                "step": step,
+                "loss_d": round(float(l_real.detach() + l_fake.detach()), 5),
+                "loss_g": round(float(l_g.detach()), 5),
+                "d_real": round(float(d_real.detach().mean()), 5),
+                "d_fake": round(float(d_fake.detach().mean()), 5),
+                "images_seen": images_seen,
+                "elapsed_s": round(elapsed, 2),
+            }
             history.append(row)
             if bar is not None:
                 bar.set_postfix(loss_d=row["loss_d"], loss_g=row["loss_g"])
@@ -493,134 +401,14 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
 
         dist.barrier()
     run_s = max(elapsed - elapsed0, 1e-9)
-    return TrainResult(out_dir=out_dir, checkpoint=ckpt_path, step=step, images_seen=images_seen, elapsed_s=elapsed,
-                       images_per_s=(step - resumed_from) * cfg.batch * world / run_s, history=history,
-                       samples=samples, resumed_from=resumed_from)
-
-
-# ---------------------------------------------------------------------------- export
-@torch.no_grad()
-def add_zigzag_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike, n_zigzags: int,
-                     seed: int = 0, zigzag_max_freq: float = 0.0, replace: bool = False) -> Path:
-    """Grow a trained tileable generator's checkpoint by ``n_zigzags`` zigzag-wave channels
-    (:func:`aifashion.gan.models.tileable.zigzag_waves`) without changing what it draws.
-
-    The new channels join the end of every level's input; their input weights start at zero, so
-    the grown generator renders exactly what the old one did (for the same noise and phases;
-    the new phases are appended). The zigzag MLP gets a seeded fresh init. Optimiser moments
-    carry over by parameter name (zeros for the new input channels; none yet for the new MLP).
-    Resume the result with ``--model-config n_zigzags=N`` (``train-gan`` in a run folder that
-    holds it as ``checkpoint.pt``; add ``zigzag_max_freq=F`` when it is set).
-
-    Args:
-        checkpoint: a ``train_gan`` checkpoint of the tileable model (without zigzag waves unless
-            ``replace``).
-        out_path: where the grown checkpoint goes (written atomically).
-        zigzag_max_freq: the new waves' frequency cap (``TileableConfig.zigzag_max_freq``).
-        replace: the checkpoint has zigzag waves: drop them first (their input weights and MLP;
-            this changes what it draws), then grow fresh ones.
-
-    Returns:
-        ``out_path`` as a ``Path``.
-    """
-    from aifashion.gan.models.tileable import TileableConfig
-
-    ck, old_cfg = _load_tileable_checkpoint(checkpoint)
-    if n_zigzags <= 0 or (old_cfg.n_zigzags != 0 and not replace):
-        raise ValueError(f"grows a generator without zigzag waves by n_zigzags > 0 (it has {old_cfg.n_zigzags}, "
-                         f"asked for {n_zigzags}; replace=True drops existing ones first)")
-    new_cfg = TileableConfig(**{**asdict(old_cfg), "n_zigzags": int(n_zigzags), "zigzag_max_freq": float(zigzag_max_freq)})
-    n_old = old_cfg.n_zigzags
-
-    def convert(name: str, t: torch.Tensor, like: torch.Tensor) -> torch.Tensor | None:
-        if n_old and name.startswith("zigzag_mlp."):
-            return None  # the old zigzag MLP goes; the new one keeps its fresh init
-        if n_old and name.startswith("convs.") and t.dim() == 4:
-            t = t[:, : t.shape[1] - n_old]  # the zigzag channels are the last inputs
-        return _grow_inputs(t, like)
-
-    return _regrow_generator(ck, old_cfg, new_cfg, convert, out_path, seed,
-                             {"n_zigzags": int(n_zigzags), "zigzag_max_freq": float(zigzag_max_freq), "replaced": n_old})
-
-
-def add_paint_waves(checkpoint: str | os.PathLike, out_path: str | os.PathLike, seed: int = 0) -> Path:
-    """Grow a trained tileable generator's checkpoint so its last (RGB) layer also gets the
-    waves (``TileableConfig.paint_waves``) without changing what it draws.
-
-    The RGB layer's new input channels (one per plane and zigzag wave) start with zero weights,
-    so the grown generator renders exactly what the old one did; their optimiser moments start
-    at zero too. Resume the result with ``--model-config paint_waves=true`` (plus the model's
-    other non-default settings, e.g. ``n_zigzags=8``) in a run folder that holds it as
-    ``checkpoint.pt``.
-
-    Returns:
-        ``out_path`` as a ``Path``.
-    """
-    from aifashion.gan.models.tileable import TileableConfig
-
-    ck, old_cfg = _load_tileable_checkpoint(checkpoint)
-    if old_cfg.paint_waves or old_cfg.n_periodic == 0:
-        raise ValueError(f"{checkpoint}: grows a generator that has waves and does not paint them yet "
-                         f"(paint_waves={old_cfg.paint_waves}, {old_cfg.n_periodic} waves)")
-    new_cfg = TileableConfig(**{**asdict(old_cfg), "paint_waves": True})
-    return _regrow_generator(ck, old_cfg, new_cfg, lambda name, t, like: _grow_inputs(t, like),
-                             out_path, seed, {"paint_waves": True})
-
-
-def _load_tileable_checkpoint(checkpoint: str | os.PathLike):
-    """A ``train_gan`` checkpoint of the tileable model (on the CPU) and its ``TileableConfig``."""
-    from aifashion.gan.models.tileable import TileableConfig
-
-    ck = torch.load(checkpoint, map_location="cpu", weights_only=False)
-    if ck.get("model") != "tileable":
-        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
-    return ck, TileableConfig(**ck["model_config"])
-
-
-def _grow_inputs(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    """``old`` with zero weights appended for new input channels (dim 1) to match ``like``."""
-    if old.shape == like.shape:
-        return old.clone()
-    if old.dim() == 4 and old.shape[0] == like.shape[0] and old.shape[2:] == like.shape[2:] and old.shape[1] < like.shape[1]:
-        out = torch.zeros(like.shape, dtype=old.dtype)
-        out[:, : old.shape[1]] = old
-        return out
-    raise ValueError(f"cannot grow a tensor of shape {tuple(old.shape)} into {tuple(like.shape)}")
-
-
-def _regrow_generator(ck: dict, old_cfg, new_cfg, convert, out_path: str | os.PathLike, seed: int, note: dict) -> Path:
-    """Rebuild a checkpoint's generator (raw, EMA and Adam moments, by parameter name) for
-    ``new_cfg``: ``convert(name, old_tensor, new_template)`` maps each old tensor (None drops it:
-    the new model's seeded init stays); write it atomically to ``out_path``."""
-    with torch.random.fork_rng(devices=[]):  # seeded init; the global RNG is left alone
-        torch.manual_seed(seed)
-        G_new = build_model("tileable", **asdict(new_cfg)).generator
-        old_G = build_model("tileable", **asdict(old_cfg)).generator  # for its parameter names only
-    old_names = [n for n, _ in old_G.named_parameters()]
-    new_names = [n for n, _ in G_new.named_parameters()]
-    template = G_new.state_dict()
-    for key in ("G", "G_ema"):
-        state = dict(template)
-        for name, t in ck[key].items():
-            t = convert(name, t.cpu(), template[name])
-            if t is not None:
-                state[name] = t
-        ck[key] = state
-    opt = ck["optG"]
-    by_name = {old_names[i]: st for i, st in opt["state"].items()}
-    new_state = {}
-    for j, name in enumerate(new_names):
-        if name not in by_name:
-            continue
-        st = by_name[name]
-        moments = {m: convert(name, st[m].cpu(), template[name]) for m in ("exp_avg", "exp_avg_sq") if m in st}
-        if all(t is not None for t in moments.values()):  # a dropped parameter's moments go with it
-            new_state[j] = {**st, **moments}
-    opt["state"] = new_state
-    opt["param_groups"][0]["params"] = list(range(len(new_names)))
-    ck["model_config"] = asdict(new_cfg)
-    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "seed": seed, **note}]
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_save(out, lambda p: torch.save(ck, p))
-    return out
+    return TrainResult(
+        out_dir=out_dir,
+        checkpoint=ckpt_path,
+        step=step,
+        images_seen=images_seen,
+        elapsed_s=elapsed,
+        images_per_s=(step - resumed_from) * cfg.batch * world / run_s,
+        history=history,
+        samples=samples,
+        resumed_from=resumed_from,
+    )

@@ -1,12 +1,13 @@
 """aifashion.gan.augment: DiffAugment transforms (shapes, gradients, seeds, what each one does)."""
+
 from __future__ import annotations
 
 import pytest
 import torch
 
 from aifashion.gan.augment import AUGMENTS, color, cutout, diff_augment, parse_policy, translation
-from aifashion.registry import UnknownNameError
 from aifashion.gan.train import TrainConfig
+from aifashion.registry import UnknownNameError
 
 
 def _images(seed: int = 0, shape=(6, 3, 16, 16)) -> torch.Tensor:

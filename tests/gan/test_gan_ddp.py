@@ -1,4 +1,5 @@
 """DDP: two CPU processes with the gloo backend train a few steps through torchrun."""
+
 from __future__ import annotations
 
 import os
@@ -12,11 +13,42 @@ TINY = ["ngf=8", "max_ch=32", "ndf=8", "nz_local=8", "nz_global=8", "n_waves=4",
 
 def test_two_gloo_processes_train(fingercamera_dir, tmp_path):
     out = tmp_path / "ddp"
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-           "-m", "aifashion.cli", "train-gan", "--out-dir", str(out), "--data-dir", str(fingercamera_dir),
-           "--model", "tileable", "--batch", "4", "--image-size", "32", "--data-size", "64", "--max-per-class", "2",
-           "--ckpt-every", "2", "--sample-every", "2", "--num-threads", "1", "--no-progress", "--loss", "hinge",
-           "--device", "cpu"] + [a for kv in TINY for a in ("--model-config", kv)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "aifashion.cli",
+        "train-gan",
+        "--out-dir",
+        str(out),
+        "--data-dir",
+        str(fingercamera_dir),
+        "--model",
+        "tileable",
+        "--batch",
+        "4",
+        "--image-size",
+        "32",
+        "--data-size",
+        "64",
+        "--max-per-class",
+        "2",
+        "--ckpt-every",
+        "2",
+        "--sample-every",
+        "2",
+        "--num-threads",
+        "1",
+        "--no-progress",
+        "--loss",
+        "hinge",
+        "--device",
+        "cpu",
+    ] + [a for kv in TINY for a in ("--model-config", kv)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     r = subprocess.run(cmd + ["--steps", "3"], env=env, capture_output=True, text=True, timeout=240)
     assert r.returncode == 0, r.stderr[-3000:]

@@ -1,7 +1,10 @@
 """aifashion.gan.generate: load an export, render any size seamlessly, mix classes, interpolate, CLI."""
+
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -25,9 +28,21 @@ def export(fingercamera_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("gen")
     n = torch.get_num_threads()
     try:
-        res = train_gan(TrainConfig(out_dir=str(out / "run"), data_dir=str(fingercamera_dir), model="tileable",
-                                    steps=2, batch=4, max_per_class=2, data_size=64, image_size=64,
-                                    num_threads=1, progress=False, loss="hinge"))
+        res = train_gan(
+            TrainConfig(
+                out_dir=str(out / "run"),
+                data_dir=str(fingercamera_dir),
+                model="tileable",
+                steps=2,
+                batch=4,
+                max_per_class=2,
+                data_size=64,
+                image_size=64,
+                num_threads=1,
+                progress=False,
+                loss="hinge",
+            )
+        )
     finally:
         torch.set_num_threads(n)
     return export_generator(res.checkpoint, out / "generator.safetensors")
@@ -110,17 +125,56 @@ def test_unknown_category_and_bad_size(gen):
 
 def test_cli_generate_and_bad_category(export, tmp_path, capsys):
     out = tmp_path / "p.png"
-    rc = cli_main(["generate", "--category", "striped", "--seed", "4", "--size", "80", "--out", str(out),
-                   "--mix", "floral:0.3", "--weights", str(export)])
+    rc = cli_main(
+        [
+            "generate",
+            "--category",
+            "striped",
+            "--seed",
+            "4",
+            "--size",
+            "80",
+            "--out",
+            str(out),
+            "--mix",
+            "floral:0.3",
+            "--weights",
+            str(export),
+        ]
+    )
     assert rc == 0 and Image.open(out).size == (80, 80)
-    rc = cli_main(["generate", "--category", "paisley", "--seed", "1", "--size", "64", "--out",
-                   str(tmp_path / "q.png"), "--weights", str(export)])
+    rc = cli_main(
+        [
+            "generate",
+            "--category",
+            "paisley",
+            "--seed",
+            "1",
+            "--size",
+            "64",
+            "--out",
+            str(tmp_path / "q.png"),
+            "--weights",
+            str(export),
+        ]
+    )
     err = capsys.readouterr().err
     assert rc == 2 and not (tmp_path / "q.png").exists()
     assert "checkered, dotted, floral, solid, striped, zigzag" in err and len(err.strip().splitlines()) == 1
     with pytest.raises(SystemExit) as exc:  # argparse: a malformed --mix
-        cli_main(["generate", "--category", "striped", "--out", str(tmp_path / "r.png"), "--mix", "floral",
-                  "--weights", str(export)])
+        cli_main(
+            [
+                "generate",
+                "--category",
+                "striped",
+                "--out",
+                str(tmp_path / "r.png"),
+                "--mix",
+                "floral",
+                "--weights",
+                str(export),
+            ]
+        )
     assert exc.value.code == 2 and "NAME:WEIGHT" in capsys.readouterr().err
 
 
@@ -130,9 +184,20 @@ def test_baseline_export_renders_only_its_native_size(fingercamera_dir, tmp_path
 
     n = torch.get_num_threads()
     try:
-        res = train_gan(TrainConfig(out_dir=str(tmp_path / "run"), data_dir=str(fingercamera_dir), model="dcgan",
-                                    model_config={"ngf": 8, "ndf": 8}, steps=1, batch=2, max_per_class=1,
-                                    data_size=64, num_threads=1, progress=False))
+        res = train_gan(
+            TrainConfig(
+                out_dir=str(tmp_path / "run"),
+                data_dir=str(fingercamera_dir),
+                model="dcgan",
+                model_config={"ngf": 8, "ndf": 8},
+                steps=1,
+                batch=2,
+                max_per_class=1,
+                data_size=64,
+                num_threads=1,
+                progress=False,
+            )
+        )
     finally:
         torch.set_num_threads(n)
     g = load_generator(export_generator(res.checkpoint, tmp_path / "b.safetensors"))
@@ -182,3 +247,21 @@ def test_shipped_baseline_has_seams_and_ours_has_none():
     base_scores = [seam_score(base.render(base.classes[0], seed=s, size=64)) for s in range(12)]
     assert float(np.median(ours_scores)) < 1.3
     assert float(np.median(base_scores)) > 2.0
+
+
+def test_inference_never_imports_training():
+    """Rendering the shipped weights (and the export format) loads neither the trainer nor the
+    data pipeline: a fresh interpreter, the public API, then a look at sys.modules."""
+    code = (
+        "import sys\n"
+        "from aifashion.gan import load_generator\n"
+        "import aifashion.gan.export\n"
+        "load_generator(bf16=False).render('striped', seed=1, size=32)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('aifashion')))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr[-2000:]
+    loaded = r.stdout
+    assert "aifashion.gan.generate" in loaded
+    for module in ("aifashion.gan.train", "aifashion.gan.grow", "aifashion.gan.augment", "aifashion.data"):
+        assert f"'{module}" not in loaded, module

@@ -1,15 +1,20 @@
 """aifashion.gan.models: shapes, the tutorial's init, exact periodicity of our generator, class mixing."""
+
 from __future__ import annotations
 
+import json
 import math
+import shutil
+from dataclasses import asdict
 
 import pytest
 import torch
 
-from aifashion.metrics import seam_score
-from aifashion.gan.models import MODELS, build_generator, build_model
+from aifashion.gan.models import MODELS, RETIRED, RETIRED_IN, RetiredFieldError, build_generator, build_model
 from aifashion.gan.models.dcgan import DCGANConfig
 from aifashion.gan.models.tileable import TileableConfig, plane_waves, zigzag_waves
+from aifashion.metrics import seam_score
+from aifashion.paths import WEIGHTS_DIR
 from aifashion.registry import UnknownNameError
 
 SMALL = dict(ngf=8, max_ch=32, ndf=8, nz_local=8, nz_global=8, n_waves=4, emb_dim=8)
@@ -116,33 +121,12 @@ def test_waves_are_snapped_to_whole_periods():
         # exactly periodic: the row/column after the last one would equal the first
         nxt = plane_waves(f, torch.zeros(3, G.cfg.n_waves), h + 1, w + 1, 4)
         first = plane_waves(f, torch.zeros(3, G.cfg.n_waves), h, w, 4)
-        assert torch.allclose(nxt[..., -4:, :4 * w], first[..., :4, :], atol=1e-4)
+        assert torch.allclose(nxt[..., -4:, : 4 * w], first[..., :4, :], atol=1e-4)
         assert waves.abs().max() <= 1
     # straight-through: gradients reach the MLP although rounding has none
     f = G.wave_vectors(zg, cw, 4, 4)
     f.sum().backward()
     assert G.wave_mlp[0].weight.grad is not None and G.wave_mlp[0].weight.grad.abs().sum() > 0
-
-
-def test_wave_gate_scales_the_waves_and_learns():
-    torch.manual_seed(0)
-    G = build_model("tileable", **SMALL, wave_gate=True).generator.eval()
-    assert not hasattr(build_model("tileable", **SMALL).generator, "wave_amp")  # off by default (old exports load)
-    z = G.sample_latent(2, 2, 2, torch.Generator().manual_seed(0))
-    y = torch.tensor([0, 3])
-    with torch.no_grad():
-        x_on = G(**z, y=y)
-        G.wave_amp.bias.fill_(-60.0)  # amplitude ~0: as if the waves were not there
-        x_off = G(**z, y=y)
-        z_flat = dict(z, phase=torch.zeros_like(z["phase"]))
-        x_off2 = G(**z_flat, y=y)  # ... so the phases no longer matter
-    assert not torch.allclose(x_on, x_off, atol=1e-3)
-    assert torch.allclose(x_off, x_off2, atol=1e-5)
-    assert 0.5 < seam_score(x_on[0]) < 1.5
-    G.wave_amp.bias.data.fill_(0.0)
-    G.train()
-    G(**z, y=y).square().mean().backward()
-    assert G.wave_amp.weight.grad is not None and G.wave_amp.weight.grad.abs().sum() > 0
 
 
 def test_zigzag_waves_fold_stripes_and_tile():
@@ -193,46 +177,6 @@ def test_tileable_with_zigzag_waves_is_periodic_and_learns_them():
     assert G.zigzag_mlp[0].weight.grad.abs().sum() > 0  # straight-through: the MLP learns
 
 
-def test_paint_waves_reach_the_image_at_full_resolution():
-    """``paint_waves``: the RGB layer gets every wave at full resolution (off by default, so old
-    exports load); one wave painted alone comes out as ``tanh(gain * wave)``, and the canvas stays
-    a torus."""
-    assert build_model("tileable", **SMALL).generator.to_rgb.in_channels == 8  # ngf 8, no waves
-    torch.manual_seed(0)
-    G = build_model("tileable", **SMALL, n_zigzags=2, paint_waves=True).generator.eval()
-    assert G.to_rgb.in_channels == 8 + 4 + 2
-    z = G.sample_latent(2, 4, 4, torch.Generator().manual_seed(0))
-    y = torch.tensor([5, 1])
-    with torch.no_grad():
-        x = G(**z, y=y)
-        fw = G.wave_vectors(z["z_global"], G.class_weights(y), 4, 4)
-        f, g, _ = G.zigzag_params(z["z_global"], G.class_weights(y), 4, 4)
-        d = torch.tensor([2.0, 1.0])  # (x, y) cells
-        shifted = dict(z, z_local=torch.roll(z["z_local"], shifts=(1, 2), dims=(2, 3)))
-        shifted["phase"] = z["phase"] - 2 * math.pi * torch.cat([fw @ d, f @ d, g @ d], 1)
-        assert torch.allclose(torch.roll(x, shifts=(16, 32), dims=(2, 3)), G(**shifted, y=y), atol=1e-4)
-        assert 0.5 < seam_score(x[0]) < 1.5
-        G.to_rgb.weight.zero_()
-        G.to_rgb.weight[:, 8 + 1, 1, 1] = 3.0  # paint the second plane wave alone (centre tap)
-        wave = plane_waves(fw[:, 1:2], z["phase"][:, 1:2], 4, 4, 16)  # (2, 1, 64, 64) at full resolution
-        assert torch.allclose(G(**z, y=y), torch.tanh(3.0 * wave).expand(2, 3, 64, 64), atol=1e-5)
-    G.train()
-    G(**z, y=y).square().mean().backward()
-    assert G.to_rgb.weight.grad[:, 8:].abs().sum() > 0  # the painted waves learn
-
-
-def test_zigzag_max_freq_caps_the_zigzag_waves():
-    torch.manual_seed(0)
-    assert TileableConfig(n_zigzags=2).zigzag_freq_cap == 4.0  # 0 = the plane waves' cap (old files)
-    G = build_model("tileable", **SMALL, n_zigzags=6, zigzag_max_freq=0.5).generator
-    with torch.no_grad():  # push the MLP to its extremes: f and g still stay within the cap
-        G.zigzag_mlp[2].weight.mul_(1000)
-    zg = torch.randn(16, G.cfg.nz_global, generator=torch.Generator().manual_seed(1))
-    f, g, _ = G.zigzag_params(zg, G.class_weights(torch.arange(16) % 6), 8, 8)
-    fg = torch.cat([f, g], -1)
-    assert fg.abs().max() <= 0.5 + 1e-6 and fg.abs().max() >= 0.375  # reaches the cap (snapped to 1/8)
-
-
 def test_class_weights_equal_labels_and_mix_in_between():
     torch.manual_seed(0)
     G = build_model("tileable", **SMALL).generator.eval()
@@ -254,3 +198,28 @@ def test_configs_rebuild_generators():
     assert isinstance(pair.config, TileableConfig) and pair.config.cell == 16
     with pytest.raises(UnknownNameError):
         build_generator("nope", {})
+
+
+def test_retired_fields_load_at_their_old_default_and_are_refused_otherwise(tmp_path):
+    """The shipped generator.json predates the retirement of wave_gate (it holds ``false``): it
+    still loads. A retired field set otherwise is refused in one line naming the commit that
+    has its code (docs/experiments.md)."""
+    from aifashion.gan.generate import load_generator
+
+    assert set(RETIRED["tileable"]) == {"wave_gate", "zigzag_max_freq", "paint_waves"}
+    meta = json.loads((WEIGHTS_DIR / "generator.json").read_text())
+    assert meta["config"]["wave_gate"] is False
+    G = build_generator("tileable", meta["config"])
+    assert "wave_gate" not in asdict(G.cfg) and not hasattr(G, "wave_amp")
+    assert G.to_rgb.in_channels == 16  # the RGB layer gets no waves (no paint_waves)
+    for key, value in (("wave_gate", True), ("paint_waves", True), ("zigzag_max_freq", 1.0)):
+        assert build_model("tileable", **SMALL, **{key: RETIRED["tileable"][key]}).config == TileableConfig(**SMALL)
+        with pytest.raises(RetiredFieldError, match=f"TileableConfig.{key}={value}.*retired.*{RETIRED_IN}") as err:
+            build_generator("tileable", {**meta["config"], key: value})
+        assert "\n" not in str(err.value) and "docs/experiments.md" in str(err.value)
+    # through load_generator: the shipped export loads; a copy that asks for the gate is refused
+    assert load_generator(bf16=False).config == G.cfg
+    shutil.copy(WEIGHTS_DIR / "generator.safetensors", tmp_path / "g.safetensors")
+    (tmp_path / "g.json").write_text(json.dumps({**meta, "config": {**meta["config"], "wave_gate": True}}))
+    with pytest.raises(RetiredFieldError, match=f"wave_gate=True.*{RETIRED_IN}"):
+        load_generator(tmp_path / "g.safetensors")

@@ -1,6 +1,9 @@
-"""aifashion.gan.train: tiny real training runs, exact resume after a kill, export/load round trip."""
+"""aifashion.gan.train, .checkpoint, .grow: tiny real training runs, exact resume after a kill, config
+compatibility of old checkpoints, growing zigzag waves, export/load round trip."""
+
 from __future__ import annotations
 
+import copy
 import json
 import os
 import signal
@@ -14,15 +17,32 @@ import torch
 
 from aifashion.cli import main as cli_main
 from aifashion.gan.export import export_generator
-from aifashion.gan.train import TrainConfig, add_paint_waves, add_zigzag_waves, train_gan
+from aifashion.gan.grow import add_zigzag_waves
+from aifashion.gan.models import RETIRED_IN, RetiredFieldError
+from aifashion.gan.train import TrainConfig, train_gan
 
 TINY_MODEL = {"ngf": 8, "max_ch": 32, "ndf": 8, "nz_local": 8, "nz_global": 8, "n_waves": 4, "emb_dim": 8}
 
 
 def tiny_cfg(data_dir: Path, out_dir: Path, **kw) -> TrainConfig:
-    base = dict(out_dir=str(out_dir), data_dir=str(data_dir), model="tileable", model_config=dict(TINY_MODEL),
-                max_per_class=2, data_size=64, image_size=32, batch=4, steps=4, ckpt_every=2, sample_every=2,
-                log_every=1, num_threads=1, progress=False, loss="hinge", seed=3)
+    base = dict(
+        out_dir=str(out_dir),
+        data_dir=str(data_dir),
+        model="tileable",
+        model_config=dict(TINY_MODEL),
+        max_per_class=2,
+        data_size=64,
+        image_size=32,
+        batch=4,
+        steps=4,
+        ckpt_every=2,
+        sample_every=2,
+        log_every=1,
+        num_threads=1,
+        progress=False,
+        loss="hinge",
+        seed=3,
+    )
     base.update(kw)
     return TrainConfig(**base)
 
@@ -37,8 +57,15 @@ def one_thread():
 def test_tiny_tileable_run_on_real_data_writes_everything(fingercamera_dir, tmp_path, one_thread):
     res = train_gan(tiny_cfg(fingercamera_dir, tmp_path))
     assert res.step == 4 and res.images_seen == 16
-    for name in ("checkpoint.pt", "losses.csv", "losses.png", "config.json", "samples/latest.png",
-                 "samples/step_0000002.png", "samples/step_0000004.png"):
+    for name in (
+        "checkpoint.pt",
+        "losses.csv",
+        "losses.png",
+        "config.json",
+        "samples/latest.png",
+        "samples/step_0000002.png",
+        "samples/step_0000004.png",
+    ):
         assert (tmp_path / name).is_file(), name
     rows = (tmp_path / "losses.csv").read_text().splitlines()
     assert rows[0].startswith("step,loss_d,loss_g") and len(rows) == 5
@@ -54,8 +81,9 @@ def test_tiny_tileable_run_on_real_data_writes_everything(fingercamera_dir, tmp_
 
 
 def test_dcgan_baseline_trains_with_bce(fingercamera_dir, tmp_path, one_thread):
-    cfg = tiny_cfg(fingercamera_dir, tmp_path, model="dcgan", model_config={"ngf": 8, "ndf": 8}, image_size=64,
-                   loss="bce", steps=2)
+    cfg = tiny_cfg(
+        fingercamera_dir, tmp_path, model="dcgan", model_config={"ngf": 8, "ndf": 8}, image_size=64, loss="bce", steps=2
+    )
     res = train_gan(cfg)
     assert res.step == 2
     before = torch.load(tmp_path / "checkpoint.pt", weights_only=False)
@@ -76,15 +104,15 @@ def test_cli_unknown_model_exits_2(tmp_path, capsys):
     assert "dcgan, tileable" in err and len(err.strip().splitlines()) == 1
 
 
-def test_cli_class_weight_reaches_the_run_and_bad_names_exit_2(fingercamera_dir, tmp_path, capsys, one_thread):
+def test_cli_retired_model_config_exits_2_naming_the_commit(fingercamera_dir, tmp_path, capsys, one_thread):
     common = ["train-gan", "--data-dir", str(fingercamera_dir), "--dry-run", "--no-progress", "--num-threads", "1"]
-    assert cli_main(common + ["--out-dir", str(tmp_path / "ok"), "--class-weight", "zigzag=3"]) == 0
-    ck = torch.load(tmp_path / "ok" / "checkpoint.pt", weights_only=False)
-    assert ck["train_config"]["class_weights"] == {"zigzag": 3.0}
-    capsys.readouterr()
-    assert cli_main(common + ["--out-dir", str(tmp_path / "bad"), "--class-weight", "zigzagg=3"]) == 2
+    rc = cli_main(common + ["--out-dir", str(tmp_path / "bad"), "--model-config", "wave_gate=true"])
+    assert rc == 2
     err = capsys.readouterr().err
-    assert "zigzagg" in err and "striped" in err and len(err.strip().splitlines()) == 1
+    assert "wave_gate=True" in err and RETIRED_IN in err and len(err.strip().splitlines()) == 1
+    # the retired field at its old default is accepted (old scripts) and dropped
+    assert cli_main(common + ["--out-dir", str(tmp_path / "ok"), "--model-config", "wave_gate=false"]) == 0
+    assert "wave_gate" not in torch.load(tmp_path / "ok" / "checkpoint.pt", weights_only=False)["model_config"]
 
 
 def _state(ck: dict) -> dict:
@@ -100,10 +128,37 @@ def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_t
     that was never interrupted: identical weights, EMA, optimiser step and loss history."""
     steps = 30
     killed = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "aifashion.cli", "train-gan", "--out-dir", str(killed), "--data-dir",
-           str(fingercamera_dir), "--steps", "100000", "--ckpt-every", "5", "--sample-every", "1000",
-           "--batch", "4", "--image-size", "32", "--data-size", "64", "--num-threads", "1", "--no-progress",
-           "--loss", "hinge", "--seed", "3", "--max-per-class", "4"] + [a for k, v in TINY_MODEL.items() for a in ("--model-config", f"{k}={v}")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "aifashion.cli",
+        "train-gan",
+        "--out-dir",
+        str(killed),
+        "--data-dir",
+        str(fingercamera_dir),
+        "--steps",
+        "100000",
+        "--ckpt-every",
+        "5",
+        "--sample-every",
+        "1000",
+        "--batch",
+        "4",
+        "--image-size",
+        "32",
+        "--data-size",
+        "64",
+        "--num-threads",
+        "1",
+        "--no-progress",
+        "--loss",
+        "hinge",
+        "--seed",
+        "3",
+        "--max-per-class",
+        "4",
+    ] + [a for k, v in TINY_MODEL.items() for a in ("--model-config", f"{k}={v}")]
     env = dict(os.environ)
     proc = subprocess.Popen(cmd + ["--no-resume"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     ckpt = killed / "checkpoint.pt"
@@ -116,8 +171,9 @@ def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_t
     at_kill = torch.load(ckpt, weights_only=False)["step"]
     assert 0 < at_kill < steps  # really interrupted, before the end of the run compared below
 
-    cfg = dict(model_config=dict(TINY_MODEL), max_per_class=4, ckpt_every=5, sample_every=1000, steps=steps,
-               log_every=10)
+    cfg = dict(
+        model_config=dict(TINY_MODEL), max_per_class=4, ckpt_every=5, sample_every=1000, steps=steps, log_every=10
+    )
     resumed = train_gan(tiny_cfg(fingercamera_dir, killed, **cfg))
     assert resumed.resumed_from == at_kill and resumed.step == steps
     straight = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "straight", **cfg))
@@ -138,14 +194,14 @@ def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_t
 
 
 def test_resume_accepts_a_checkpoint_from_before_a_new_config_field(fingercamera_dir, tmp_path, one_thread):
-    """A checkpoint written before a config field existed (here: wave_gate) resumes, since the
+    """A checkpoint written before a config field existed (here: n_zigzags) resumes, since the
     field's default rebuilds the same model; a checkpoint whose config differs, or names a field
-    the class no longer has, is refused."""
+    the class does not know, is refused."""
     cfg = tiny_cfg(fingercamera_dir, tmp_path, steps=2)
     train_gan(cfg)
     path = tmp_path / "checkpoint.pt"
     ck = torch.load(path, weights_only=False)
-    assert ck["model_config"].pop("wave_gate") is False
+    assert ck["model_config"].pop("n_zigzags") == 0
     torch.save(ck, path)
     res = train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=3))
     assert res.resumed_from == 2 and res.step == 3
@@ -155,6 +211,39 @@ def test_resume_accepts_a_checkpoint_from_before_a_new_config_field(fingercamera
         torch.save(ck, path)
         with pytest.raises(ValueError, match="different model or config"):
             train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=4))
+
+
+def test_resume_drops_retired_fields_at_their_old_default_and_refuses_others(fingercamera_dir, tmp_path, one_thread):
+    """Checkpoints from before the retirement hold the retired fields: at their old defaults
+    (what every shipped run used) they resume; set otherwise, a one-line error names the commit
+    that has their code."""
+    train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=2))
+    path = tmp_path / "checkpoint.pt"
+    ck = torch.load(path, weights_only=False)
+    current = dict(ck["model_config"])
+    ck["model_config"].update(wave_gate=False, zigzag_max_freq=0.0, paint_waves=False)
+    ck["train_config"].update(class_weights=None, class_scale=None)
+    torch.save(ck, path)
+    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=3))
+    assert res.resumed_from == 2 and res.step == 3
+    after = torch.load(res.checkpoint, weights_only=False)
+    assert after["model_config"] == current and "class_weights" not in after["train_config"]
+    for part, change in (
+        ("model_config", {"wave_gate": True}),
+        ("model_config", {"paint_waves": True}),
+        ("model_config", {"zigzag_max_freq": 1.0}),
+        ("train_config", {"class_weights": {"zigzag": 3}}),
+        ("train_config", {"class_scale": {"zigzag": [0.7, 1.0]}}),
+    ):
+        ck = copy.deepcopy(after)
+        ck[part].update(change)
+        torch.save(ck, path)
+        (key,) = change
+        with pytest.raises(RetiredFieldError, match=f"{key}=.*retired.*{RETIRED_IN}") as err:
+            train_gan(tiny_cfg(fingercamera_dir, tmp_path, steps=4))
+        assert "\n" not in str(err.value)
+    with pytest.raises(TypeError):  # and the trainer no longer has the knobs
+        TrainConfig(out_dir=str(tmp_path), class_weights={"zigzag": 3})
 
 
 def test_diffaugment_run_resumes_exactly_and_changes_training(fingercamera_dir, tmp_path, one_thread):
@@ -202,119 +291,16 @@ def test_adding_zigzag_waves_keeps_the_generator_and_training_resumes(fingercame
     assert st[i]["exp_avg"][:, -2:].abs().sum() == 0
     assert all(j not in st for j, n in enumerate(names) if n.startswith("zigzag_mlp"))
     # resume in the grown run folder, with the grown config
-    cfg = tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=4,
-                   model_config={**TINY_MODEL, "n_zigzags": 2})
+    cfg = tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=4, model_config={**TINY_MODEL, "n_zigzags": 2})
     res = train_gan(cfg)
     assert res.resumed_from == 2 and res.step == 4
     after = torch.load(res.checkpoint, weights_only=False)
     assert after["G"]["convs.1.weight"][:, -2:].abs().sum() > 0  # the zigzag channels are used now
+    assert after["grown"] == new["grown"]  # the growth record survives the later checkpoints
     with pytest.raises(ValueError, match="n_zigzags"):
         add_zigzag_waves(grown_path, tmp_path / "again.pt", 2)
     with pytest.raises(ValueError, match="different model or config"):  # resuming without the new config
         train_gan(tiny_cfg(fingercamera_dir, tmp_path / "grown", steps=5))
-
-
-def test_replacing_zigzag_waves_and_drawing_more_of_one_class(fingercamera_dir, tmp_path, one_thread):
-    """``replace=True`` drops a checkpoint's zigzag waves and grows fresh, capped ones: the result
-    draws what the old generator draws with its zigzag inputs silenced; training resumes with a
-    class drawn three times as often; an unknown class name is a clear error."""
-    from aifashion.gan.models import build_model
-
-    zz = {**TINY_MODEL, "n_zigzags": 2}
-    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2, model_config=zz))
-    src = tmp_path / "run" / "checkpoint.pt"
-    old = torch.load(src, weights_only=False)
-    with pytest.raises(ValueError, match="replace"):
-        add_zigzag_waves(src, tmp_path / "x.pt", 3)
-    path = add_zigzag_waves(src, tmp_path / "new" / "checkpoint.pt", 3, seed=2, zigzag_max_freq=1.0, replace=True)
-    new = torch.load(path, weights_only=False)
-    assert new["model_config"]["n_zigzags"] == 3 and new["model_config"]["zigzag_max_freq"] == 1.0
-    assert new["grown"][-1]["replaced"] == 2
-    G_old = build_model("tileable", **old["model_config"]).generator.eval()
-    G_old.load_state_dict(old["G_ema"])
-    with torch.no_grad():
-        for conv in G_old.convs:
-            conv.weight[:, -2:] = 0  # silence the old zigzag inputs
-    G_new = build_model("tileable", **new["model_config"]).generator.eval()
-    G_new.load_state_dict(new["G_ema"])
-    assert not torch.equal(G_new.zigzag_mlp[2].bias, G_old.zigzag_mlp[2].bias)  # a fresh MLP
-    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
-    y = torch.tensor([0, 4, 5])
-    with torch.no_grad():
-        before = G_old(**dict(z, phase=z["phase"][:, :4 + 2 * 2]), y=y)
-        assert torch.equal(G_new(**z, y=y), before)
-    names = [n for n, _ in G_new.named_parameters()]
-    st = new["optG"]["state"]
-    i = names.index("convs.0.weight")
-    assert st[i]["exp_avg"].shape == G_new.convs[0].weight.shape and st[i]["exp_avg"][:, -3:].abs().sum() == 0
-    assert all(j not in st for j, n in enumerate(names) if n.startswith("zigzag_mlp"))
-    cfg = tiny_cfg(fingercamera_dir, tmp_path / "new", steps=4, model_config={**zz, "n_zigzags": 3, "zigzag_max_freq": 1.0},
-                   class_weights={"zigzag": 3})
-    res = train_gan(cfg)
-    assert res.resumed_from == 2 and res.step == 4
-    assert torch.load(res.checkpoint, weights_only=False)["train_config"]["class_weights"] == {"zigzag": 3.0}
-    with pytest.raises(ValueError, match="zigzagg.*checkered"):
-        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_weights={"zigzagg": 2}))
-
-
-def test_adding_painted_waves_keeps_the_generator_and_training_resumes(fingercamera_dir, tmp_path, one_thread):
-    """A trained run with zigzag waves grows ``paint_waves``: the RGB layer's new wave inputs start
-    at zero (same drawing, zero moments, old moments kept), and training resumes and uses them."""
-    from aifashion.gan.models import build_model
-
-    zz = {**TINY_MODEL, "n_zigzags": 2}
-    train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", steps=2, model_config=zz))
-    src = tmp_path / "run" / "checkpoint.pt"
-    old = torch.load(src, weights_only=False)
-    path = add_paint_waves(src, tmp_path / "paint" / "checkpoint.pt")
-    new = torch.load(path, weights_only=False)
-    assert new["model_config"]["paint_waves"] is True and new["grown"][-1]["paint_waves"] is True
-    G_old = build_model("tileable", **old["model_config"]).generator.eval()
-    G_old.load_state_dict(old["G_ema"])
-    G_new = build_model("tileable", **new["model_config"]).generator.eval()
-    G_new.load_state_dict(new["G_ema"])
-    assert G_new.to_rgb.in_channels == G_old.to_rgb.in_channels + 4 + 2
-    z = G_new.sample_latent(3, 2, 2, torch.Generator().manual_seed(0))
-    y = torch.tensor([0, 4, 5])
-    with torch.no_grad():
-        assert torch.equal(G_new(**z, y=y), G_old(**z, y=y))
-    names = [n for n, _ in G_new.named_parameters()]
-    assert names == [n for n, _ in G_old.named_parameters()]
-    i = names.index("to_rgb.weight")
-    m_new, m_old = new["optG"]["state"][i]["exp_avg_sq"], old["optG"]["state"][i]["exp_avg_sq"]
-    assert torch.equal(m_new[:, :8], m_old) and m_new[:, 8:].abs().sum() == 0 and m_old.abs().sum() > 0
-    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "paint", steps=4, model_config={**zz, "paint_waves": True}))
-    assert res.resumed_from == 2 and res.step == 4
-    after = torch.load(res.checkpoint, weights_only=False)
-    assert after["G"]["to_rgb.weight"][:, 8:].abs().sum() > 0
-    assert after["grown"] == new["grown"]  # the growth record survives the later checkpoints
-    with pytest.raises(ValueError, match="paint_waves=True"):
-        add_paint_waves(path, tmp_path / "again.pt")
-
-
-def test_class_scale_gives_a_class_its_own_crops(fingercamera_dir, tmp_path, one_thread):
-    """``class_scale`` draws each crop-scale group as its fixed share of the batch (by class
-    weight); a run with it trains, resumes and records it; bad settings are clear errors."""
-    from aifashion.gan.train import _class_sampling
-
-    classes = ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
-    cfg = tiny_cfg(fingercamera_dir, tmp_path / "run", batch=32, class_scale={"zigzag": [0.7, 1.0]},
-                   class_weights={"zigzag": 3})
-    weights, groups = _class_sampling(cfg, classes)
-    assert weights == [1, 1, 1, 1, 1, 3]
-    assert [(n, sc) for n, sc, _ in groups] == [(20, (0.35, 0.75)), (12, (0.7, 1.0))]  # 5/8 and 3/8 of 32
-    assert groups[1][2] == [0, 0, 0, 0, 0, 3] and groups[0][2][5] == 0
-    assert _class_sampling(tiny_cfg(fingercamera_dir, tmp_path), classes) == (None, None)
-    res = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "run", batch=6, steps=2, class_scale={"zigzag": [0.7, 1.0]}))
-    assert res.step == 2 and res.images_seen == 12
-    ck = torch.load(res.checkpoint, weights_only=False)
-    assert ck["train_config"]["class_scale"] == {"zigzag": (0.7, 1.0)}
-    with pytest.raises(ValueError, match="class_scale"):
-        TrainConfig(out_dir=str(tmp_path), class_scale={"zigzag": [0.0, 1.0]})
-    with pytest.raises(ValueError, match="class_balanced"):
-        TrainConfig(out_dir=str(tmp_path), class_scale={"zigzag": [0.5, 1.0]}, class_balanced=False)
-    with pytest.raises(ValueError, match="zigzagg.*checkered"):
-        train_gan(tiny_cfg(fingercamera_dir, tmp_path / "bad", class_scale={"zigzagg": [0.5, 1.0]}))
 
 
 def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):

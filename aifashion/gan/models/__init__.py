@@ -7,10 +7,16 @@ generators share a small calling convention the trainer and :mod:`aifashion.gan.
     noise = G.make_noise(batch, size, generator)   # dict of tensors
     images = G(**noise, y=labels)                   # (B, 3, size, size) in [-1, 1]
     score = D.logits(images, labels)                # (B,) realness logits
+
+Configs are read from saved dicts (checkpoints, ``generator.json``) by :func:`make_config`:
+a field missing from an older file takes its default; a field listed in ``RETIRED`` (an
+experiment that was not adopted, see ``docs/experiments.md``) is dropped when it holds its old
+default and refused otherwise, with the commit that still has its code.
 """
+
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 import torch.nn as nn
@@ -18,6 +24,36 @@ import torch.nn as nn
 from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
 from aifashion.gan.models.tileable import ProjectionDiscriminator, TileableConfig, TileableGenerator
 from aifashion.registry import Registry
+
+__all__ = [
+    "MODELS",
+    "CONFIGS",
+    "RETIRED",
+    "RETIRED_IN",
+    "GANPair",
+    "RetiredFieldError",
+    "make_config",
+    "build_model",
+    "build_generator",
+    "DCGANConfig",
+    "Generator",
+    "Discriminator",
+    "TileableConfig",
+    "TileableGenerator",
+    "ProjectionDiscriminator",
+]
+
+RETIRED_IN = "6ac7a87"
+"""The last commit whose code has every retired config field (check it out to use one)."""
+
+RETIRED: dict[str, dict[str, Any]] = {
+    "tileable": {"wave_gate": False, "zigzag_max_freq": 0.0, "paint_waves": False},
+}
+"""Retired config fields per model and the value that reproduces the current nets."""
+
+
+class RetiredFieldError(ValueError):
+    """A saved config sets a retired field to something other than its old default."""
 
 
 @dataclass
@@ -30,30 +66,44 @@ class GANPair:
     discriminator: nn.Module
 
 
-def _check_fields(cls, kwargs: dict) -> None:
-    valid = {f.name for f in fields(cls)}
-    unknown = sorted(set(kwargs) - valid)
-    if unknown:
-        raise ValueError(f"unknown {cls.__name__} field(s) {', '.join(unknown)}; valid: {', '.join(sorted(valid))}")
-
-
 MODELS: Registry[GANPair] = Registry("model")
 CONFIGS: dict[str, type] = {"dcgan": DCGANConfig, "tileable": TileableConfig}
+
+
+def make_config(name: str, config: dict) -> Any:
+    """The config dataclass of model ``name`` from keyword fields (or a saved ``asdict``).
+
+    Missing fields take their defaults; a retired field at its old default is dropped. Raises
+    :class:`RetiredFieldError` (one line, naming the commit with the code) for a retired field
+    set otherwise, ``ValueError`` listing the valid fields for an unknown one.
+    """
+    MODELS.get(name)  # unknown model: UnknownNameError listing the valid names
+    cls = CONFIGS[name]
+    kw = dict(config)
+    for key, old in RETIRED.get(name, {}).items():
+        if key in kw and kw.pop(key) != old:
+            raise RetiredFieldError(
+                f"{cls.__name__}.{key}={config[key]!r} is a retired experiment (docs/experiments.md); "
+                f"its code is in commit {RETIRED_IN}"
+            )
+    valid = {f.name for f in fields(cls)}
+    unknown = sorted(set(kw) - valid)
+    if unknown:
+        raise ValueError(f"unknown {cls.__name__} field(s) {', '.join(unknown)}; valid: {', '.join(sorted(valid))}")
+    return cls(**kw)
 
 
 @MODELS.register("dcgan")
 def build_dcgan(**config: Any) -> GANPair:
     """The PyTorch tutorial DCGAN (``DCGANConfig`` fields as keyword arguments)."""
-    _check_fields(DCGANConfig, config)
-    cfg = DCGANConfig(**config)
+    cfg = make_config("dcgan", config)
     return GANPair("dcgan", cfg, Generator(cfg), Discriminator(cfg))
 
 
 @MODELS.register("tileable")
 def build_tileable(**config: Any) -> GANPair:
     """Our tileable class-conditional generator + projection discriminator (``TileableConfig`` fields)."""
-    _check_fields(TileableConfig, config)
-    cfg = TileableConfig(**config)
+    cfg = make_config("tileable", config)
     return GANPair("tileable", cfg, TileableGenerator(cfg), ProjectionDiscriminator(cfg))
 
 
@@ -64,15 +114,5 @@ def build_model(name: str, **config: Any) -> GANPair:
 
 def build_generator(name: str, config: dict) -> nn.Module:
     """Rebuild only the generator from a saved ``asdict(config)`` (exports carry no discriminator)."""
-    MODELS.get(name)  # clear error for an unknown name
-    cls = CONFIGS[name]
-    _check_fields(cls, config)
-    cfg = cls(**config)
+    cfg = make_config(name, config)
     return Generator(cfg) if name == "dcgan" else TileableGenerator(cfg)
-
-
-__all__ = [
-    "MODELS", "CONFIGS", "GANPair", "build_model", "build_generator", "asdict",
-    "DCGANConfig", "Generator", "Discriminator",
-    "TileableConfig", "TileableGenerator", "ProjectionDiscriminator",
-]

@@ -7,6 +7,7 @@ doubling (channels capped at ``ngf * 8`` / ``ndf * 8``); 64 is the tutorial itse
 
 This file holds only modules and their config.
 """
+
 from __future__ import annotations
 
 import math
@@ -62,7 +63,7 @@ class Generator(nn.Module):
         m = _mults(cfg)
         ngf = cfg.ngf
         layers: list[nn.Module] = [
-            # input is Z, going into a convolution
+            # input is Z: (nz) x 1 x 1, going into a convolution
             nn.ConvTranspose2d(cfg.nz, ngf * m[0], 4, 1, 0, bias=False),
             nn.BatchNorm2d(ngf * m[0]),
             nn.ReLU(True),
@@ -73,18 +74,24 @@ class Generator(nn.Module):
                 nn.ConvTranspose2d(ngf * m[i - 1], ngf * m[i], 4, 2, 1, bias=False),
                 nn.BatchNorm2d(ngf * m[i]),
                 nn.ReLU(True),
-                # state size. (ngf*m[i]) x 2^(i+2) x 2^(i+2): 64px: 8, 16, 32 with 4ngf, 2ngf, ngf
+                # state size. (ngf*m[i]) x 2^(i+2) x 2^(i+2)
+                # 64 px: (ngf*4) x 8 x 8, (ngf*2) x 16 x 16, (ngf) x 32 x 32
             ]
         layers += [
             nn.ConvTranspose2d(ngf * m[-1], cfg.nc, 4, 2, 1, bias=False),
             nn.Tanh(),
-            # state size. (nc) x image_size x image_size
+            # state size. (nc) x image_size x image_size (64 px: 3 x 64 x 64)
         ]
         self.main = nn.Sequential(*layers)
         self.apply(weights_init)
 
-    def make_noise(self, batch: int, size: int | None = None, generator: torch.Generator | None = None,
-                   device: str | torch.device | None = None) -> dict[str, torch.Tensor]:
+    def make_noise(
+        self,
+        batch: int,
+        size: int | None = None,
+        generator: torch.Generator | None = None,
+        device: str | torch.device | None = None,
+    ) -> dict[str, torch.Tensor]:
         """``{"z": (B, nz, 1, 1) ~ N(0, 1)}``; ``size`` must be ``None`` or ``image_size``."""
         if size is not None and size != self.cfg.image_size:
             raise ValueError(f"the DCGAN baseline renders only its native size {self.cfg.image_size}, not {size}")
@@ -111,7 +118,7 @@ class Discriminator(nn.Module):
         m = list(reversed(_mults(cfg)))  # 64px: [1, 2, 4, 8]
         ndf = cfg.ndf
         layers: list[nn.Module] = [
-            # input is (nc) x S x S
+            # input is (nc) x S x S (64 px: 3 x 64 x 64)
             nn.Conv2d(cfg.nc, ndf * m[0], 4, 2, 1, bias=False),
             nn.LeakyReLU(0.2, inplace=True),
             # state size. (ndf) x S/2 x S/2
@@ -121,9 +128,11 @@ class Discriminator(nn.Module):
                 nn.Conv2d(ndf * m[i - 1], ndf * m[i], 4, 2, 1, bias=False),
                 nn.BatchNorm2d(ndf * m[i]),
                 nn.LeakyReLU(0.2, inplace=True),
-                # state size. (ndf*m[i]) x S/2^(i+1): 64px: 16, 8, 4 with 2ndf, 4ndf, 8ndf
+                # state size. (ndf*m[i]) x S/2^(i+1) x S/2^(i+1)
+                # 64 px: (ndf*2) x 16 x 16, (ndf*4) x 8 x 8, (ndf*8) x 4 x 4
             ]
-        layers += [nn.Conv2d(ndf * m[-1], 1, 4, 1, 0, bias=False)]  # -> 1 x 1 x 1
+        # (ndf*8) x 4 x 4 -> 1 x 1 x 1 (the score; the Sigmoid is in forward)
+        layers += [nn.Conv2d(ndf * m[-1], 1, 4, 1, 0, bias=False)]
         self.main = nn.Sequential(*layers)
         self.apply(weights_init)
 

@@ -15,17 +15,11 @@ Ideas (and where they come from):
   period of stripes, checks and dots is learned per pattern. Each ``f`` is *snapped* to the
   nearest multiple of ``1 / w`` cycles per cell (``w`` = grid width; the same for height), so a
   whole number of periods fits the canvas and the waves stay exactly periodic on it
-  (straight-through estimator in training). Optionally (``wave_gate``) a linear head gives each
-  wave a per-pattern amplitude in (0, 1), so that a class without regular geometry (solid) can
-  turn the waves down. The waves are fed to every level, at that level's
-  resolution (all but the last, which only paints, unless ``paint_waves``), so fine periods are
-  not limited by the coarse latent grid; each level only gets the waves below its Nyquist
+  (straight-through estimator in training). The waves are fed to every hidden level, at that
+  level's resolution (not to the last layer, which only paints), so fine periods are not
+  limited by the coarse latent grid; each level only gets the waves below its Nyquist
   frequency (no aliasing).
-- **Painted waves** (ours; optional, ``paint_waves``): the last layer (3x3 conv to RGB, Tanh)
-  also gets the waves at full resolution, so a band with straight, sharp edges (a thresholded
-  wave) can reach the image through one linear map instead of being redrawn by the upsampling
-  stack from the coarser levels.
-- **Zigzag waves** (ours; optional, ``n_zigzags``): ``sin(2 pi (f . x + a tri(g . x + psi)) + phi)``,
+- **Zigzag waves** (ours; ``n_zigzags``, 8 in the shipped generator): ``sin(2 pi (f . x + a tri(g . x + psi)) + phi)``,
   stripes along ``f`` whose phase is folded by a triangle wave along ``g``: straight bands
   with sharp corners (chevrons, zigzags), which plane waves can only build through several
   layers of non-linearities. ``f``, ``g`` (snapped like the plane waves) and the fold
@@ -38,8 +32,10 @@ Ideas (and where they come from):
 - **Projection discriminator** (Miyato & Koyama 2018) with spectral norm and zero padding (real
   crops are not periodic; the discriminator must not learn from wrap-around edges).
 
-This file holds only modules and their config. Tensors: images float in [-1, 1].
+This file holds only modules and their config. Tensors: images float in [-1, 1]. Experiments
+that were tried on this generator and not adopted are in ``docs/experiments.md``.
 """
+
 from __future__ import annotations
 
 import math
@@ -59,11 +55,8 @@ class TileableConfig:
     nz_local: int = 32  # local noise channels per latent cell
     nz_global: int = 32  # global noise (one vector per pattern)
     n_waves: int = 16  # periodic plane-wave channels (0 = no periodic part: the ablation)
-    wave_gate: bool = False  # learn a per-pattern amplitude in (0, 1) for each wave (lets a class turn waves off)
     n_zigzags: int = 0  # zigzag-wave channels (stripes folded by a triangle wave); 0 = none
-    max_freq: float = 4.0  # largest wave frequency, cycles per latent cell
-    zigzag_max_freq: float = 0.0  # largest zigzag stripe/fold frequency, cycles per cell (0 = max_freq)
-    paint_waves: bool = False  # also feed the waves to the last (RGB) layer at full resolution
+    max_freq: float = 4.0  # largest plane- and zigzag-wave frequency, cycles per latent cell
     emb_dim: int = 64  # class embedding
     ngf: int = 16  # channels at the last hidden level; doubled per level towards the latent grid
     max_ch: int = 256
@@ -80,11 +73,6 @@ class TileableConfig:
     def n_periodic(self) -> int:
         """Periodic input channels fed to each level: plane waves + zigzag waves."""
         return self.n_waves + self.n_zigzags
-
-    @property
-    def zigzag_freq_cap(self) -> float:
-        """The bound on each component of a zigzag wave's ``f`` and ``g`` (cycles per cell)."""
-        return self.zigzag_max_freq if self.zigzag_max_freq > 0 else self.max_freq
 
     @property
     def cell(self) -> int:
@@ -131,12 +119,22 @@ def plane_waves(freq: torch.Tensor, phase: torch.Tensor, h: int, w: int, res: in
     ax = (2 * math.pi) * freq[..., 0, None] * xs + phase[..., None]  # (B, K, W)
     ay = (2 * math.pi) * freq[..., 1, None] * ys  # (B, K, H)
     # separable: sin(a + b) = sin a cos b + cos a sin b, an outer product per wave
-    return (torch.sin(ax)[:, :, None, :] * torch.cos(ay)[:, :, :, None]
-            + torch.cos(ax)[:, :, None, :] * torch.sin(ay)[:, :, :, None])
+    return (
+        torch.sin(ax)[:, :, None, :] * torch.cos(ay)[:, :, :, None]
+        + torch.cos(ax)[:, :, None, :] * torch.sin(ay)[:, :, :, None]
+    )
 
 
-def zigzag_waves(freq: torch.Tensor, fold: torch.Tensor, amp: torch.Tensor, phase: torch.Tensor,
-                 fold_phase: torch.Tensor, h: int, w: int, res: int) -> torch.Tensor:
+def zigzag_waves(
+    freq: torch.Tensor,
+    fold: torch.Tensor,
+    amp: torch.Tensor,
+    phase: torch.Tensor,
+    fold_phase: torch.Tensor,
+    h: int,
+    w: int,
+    res: int,
+) -> torch.Tensor:
     """Evaluate ``sin(2 pi (f . x + a tri(g . x + psi / 2 pi)) + phi)`` on ``h x w`` cells, ``res`` px each.
 
     ``tri(t) = 2 |t - round(t)|`` is the triangle wave of period 1 with values in [0, 1]; with
@@ -188,44 +186,47 @@ class TileableGenerator(nn.Module):
                 ang = torch.empty(k).uniform_(0, math.pi)
                 f0 = torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], 1) / cfg.max_freq
                 self.wave_mlp[2].bias.copy_(torch.atanh(f0.clamp(-0.99, 0.99)).flatten())
-            if cfg.wave_gate:  # [z_global, embedding] -> K amplitudes sigmoid(.), starting near 1
-                self.wave_amp = nn.Linear(cond, k)
-                nn.init.normal_(self.wave_amp.weight, 0.0, 0.02)
-                nn.init.constant_(self.wave_amp.bias, 3.0)
         if cfg.n_zigzags > 0:
             # zigzag MLP: [z_global, embedding] -> per zigzag wave f (2), g (2), amplitude (1)
             kz = cfg.n_zigzags
             self.zigzag_mlp = nn.Sequential(nn.Linear(cond, 128), nn.ReLU(True), nn.Linear(128, 5 * kz))
             nn.init.normal_(self.zigzag_mlp[2].weight, 0.0, 0.02)
-            zmax = cfg.zigzag_freq_cap
-            with torch.no_grad():  # initial periods 4 .. 1 cells (or up to 0.7 of the cap), g about perpendicular to f, a = 0.5
+            zmax = cfg.max_freq
+            with torch.no_grad():  # initial periods 4 .. 1 cells, g about perpendicular to f, a = 0.5
                 hi = min(1.0, 0.7 * zmax)
                 mag = torch.exp(torch.empty(2, kz).uniform_(math.log(min(0.25, hi / 2)), math.log(hi)))
                 ang = torch.empty(kz).uniform_(0, math.pi)
                 ang = torch.stack([ang, ang + math.pi / 2])
                 f0 = torch.stack([mag * torch.cos(ang), mag * torch.sin(ang)], -1) / zmax  # (2, kz, 2)
-                b = torch.cat([torch.atanh(f0.clamp(-0.99, 0.99)).permute(1, 0, 2).reshape(kz, 4),
-                               torch.full((kz, 1), math.log(1 / 3))], 1)  # 2 sigmoid(log 1/3) = 0.5
+                fg0 = torch.atanh(f0.clamp(-0.99, 0.99)).permute(1, 0, 2).reshape(kz, 4)  # (kz, 4): f, g
+                b = torch.cat([fg0, torch.full((kz, 1), math.log(1 / 3))], 1)  # 2 sigmoid(log 1/3) = 0.5
                 self.zigzag_mlp[2].bias.copy_(b.flatten())
-        kp = cfg.n_periodic
+        kp = cfg.n_periodic  # shipped: 16 plane + 8 zigzag waves; ch = [128, 64, 32, 16]
         # level 0, on the latent grid: (nz_local + nz_global + Kp) x h x w -> ch[0] x h x w
-        self.convs = nn.ModuleList([nn.Conv2d(cfg.nz_local + cfg.nz_global + kp, ch[0], 3, 1, 1,
-                                              bias=False, padding_mode="circular")])
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(cfg.nz_local + cfg.nz_global + kp, ch[0], 3, 1, 1, bias=False, padding_mode="circular")]
+        )
         self.norms = nn.ModuleList([ConditionalBatchNorm2d(ch[0], cond)])
         # levels 1 .. n_up-1: upsample x2 (nearest), concat waves -> ch[i] x (h 2^i) x (w 2^i)
         for i in range(1, cfg.n_up):
             self.convs.append(nn.Conv2d(ch[i - 1] + kp, ch[i], 3, 1, 1, bias=False, padding_mode="circular"))
             self.norms.append(ConditionalBatchNorm2d(ch[i], cond))
-        # last level: upsample x2 (+ Kp waves if paint_waves) -> 3 x (h cell) x (w cell), Tanh
-        self.to_rgb = nn.Conv2d(ch[-1] + (kp if cfg.paint_waves else 0), 3, 3, 1, 1, padding_mode="circular")
+        # last level: upsample x2 -> ch[-1] x (h cell) x (w cell) -> 3 x (h cell) x (w cell), Tanh
+        self.to_rgb = nn.Conv2d(ch[-1], 3, 3, 1, 1, padding_mode="circular")
         for m in self.convs:
             nn.init.normal_(m.weight, 0.0, 0.02)
         nn.init.normal_(self.to_rgb.weight, 0.0, 0.02)
         nn.init.zeros_(self.to_rgb.bias)
 
     # ------------------------------------------------------------------ inputs
-    def sample_latent(self, batch: int, h: int, w: int, generator: torch.Generator | None = None,
-                      device: str | torch.device | None = None) -> dict[str, torch.Tensor]:
+    def sample_latent(
+        self,
+        batch: int,
+        h: int,
+        w: int,
+        generator: torch.Generator | None = None,
+        device: str | torch.device | None = None,
+    ) -> dict[str, torch.Tensor]:
         """Random inputs for a ``batch`` of canvases of ``h x w`` latent cells.
 
         Returns a dict: ``z_local`` ``(B, nz_local, h, w)`` ~ N(0, 1); ``z_global``
@@ -239,8 +240,9 @@ class TileableGenerator(nn.Module):
         zl = torch.randn(batch, c.nz_local, h, w, generator=generator, device=dev)
         return {"z_local": zl, "z_global": zg, "phase": ph}
 
-    def make_noise(self, batch: int, size: int, generator: torch.Generator | None = None,
-                   device: str | torch.device | None = None) -> dict[str, torch.Tensor]:
+    def make_noise(
+        self, batch: int, size: int, generator: torch.Generator | None = None, device: str | torch.device | None = None
+    ) -> dict[str, torch.Tensor]:
         """Inputs for square canvases of ``size`` pixels (a multiple of ``cfg.cell``)."""
         if size % self.cfg.cell or size <= 0:
             raise ValueError(f"canvas size must be a positive multiple of {self.cfg.cell} pixels, not {size}")
@@ -260,19 +262,21 @@ class TileableGenerator(nn.Module):
         raw = self.cfg.max_freq * torch.tanh(self.wave_mlp(cond).float().view(-1, self.cfg.n_waves, 2))
         return _snap(raw, h, w)
 
-    def zigzag_params(self, z_global: torch.Tensor, cw: torch.Tensor, h: int, w: int
-                      ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def zigzag_params(
+        self, z_global: torch.Tensor, cw: torch.Tensor, h: int, w: int
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Stripe vectors ``f`` ``(B, Kz, 2)``, fold vectors ``g`` ``(B, Kz, 2)`` (cycles per cell,
         snapped like :meth:`wave_vectors`) and fold amplitudes ``a`` ``(B, Kz)`` in (0, 2)."""
         kz = self.cfg.n_zigzags
         cond = torch.cat([self.embed(cw), z_global], 1)
         out = self.zigzag_mlp(cond).float().view(-1, kz, 5)
-        fg = _snap(self.cfg.zigzag_freq_cap * torch.tanh(out[..., :4]).view(-1, kz, 2, 2), h, w)
+        fg = _snap(self.cfg.max_freq * torch.tanh(out[..., :4]).view(-1, kz, 2, 2), h, w)
         return fg[:, :, 0], fg[:, :, 1], 2 * torch.sigmoid(out[..., 4])
 
     # ------------------------------------------------------------------ forward
-    def forward(self, z_local: torch.Tensor, z_global: torch.Tensor, phase: torch.Tensor,
-                y: torch.Tensor) -> torch.Tensor:
+    def forward(
+        self, z_local: torch.Tensor, z_global: torch.Tensor, phase: torch.Tensor, y: torch.Tensor
+    ) -> torch.Tensor:
         """Render canvases.
 
         Args:
@@ -288,7 +292,6 @@ class TileableGenerator(nn.Module):
         cw = self.class_weights(y)
         cond = torch.cat([self.embed(cw), z_global], 1)  # (B, emb_dim + nz_global)
         freq = self.wave_vectors(z_global, cw, h, w) if c.n_waves > 0 else None
-        amp = torch.sigmoid(self.wave_amp(cond).float()) if c.n_waves > 0 and c.wave_gate else None  # (B, K)
         zz = self.zigzag_params(z_global, cw, h, w) if c.n_zigzags > 0 else None
         phase = phase.float()
 
@@ -298,31 +301,33 @@ class TileableGenerator(nn.Module):
             # Nyquist frequency (res / 2 cycles per cell); finer waves join at finer levels
             if freq is not None:
                 keep = (freq.detach().abs() < res / 2).all(-1).to(freq.dtype)  # (B, K)
-                if amp is not None:
-                    keep = keep * amp
-                out.append((plane_waves(freq, phase[:, :c.n_waves], h, w, res) * keep[:, :, None, None]).to(like.dtype))
+                out.append(
+                    (plane_waves(freq, phase[:, : c.n_waves], h, w, res) * keep[:, :, None, None]).to(like.dtype)
+                )
             if zz is not None:
                 f, g, a = zz
                 steepest = f.detach().abs() + 2 * a.detach()[..., None] * g.detach().abs()  # (B, Kz, 2)
                 keep = (steepest < res / 2).all(-1).to(f.dtype)  # (B, Kz)
                 k0, kz = c.n_waves, c.n_zigzags
-                zw = zigzag_waves(f, g, a, phase[:, k0:k0 + kz], phase[:, k0 + kz:], h, w, res)
+                zw = zigzag_waves(f, g, a, phase[:, k0 : k0 + kz], phase[:, k0 + kz :], h, w, res)
                 out.append((zw * keep[:, :, None, None]).to(like.dtype))
             return out
 
+        # Shapes per sample (C x H x W); "shipped" = the shipped config (Kp = 16 + 8 periodic
+        # channels, ch = 128, 64, 32, 16) on a 64 px canvas (h = w = 4 cells).
         zg = z_global[:, :, None, None].expand(B, c.nz_global, h, w)
         x = torch.cat([z_local, zg.to(z_local.dtype)] + waves(1, z_local), 1)
-        # level 0: (nz_local + nz_global + Kp) x h x w -> ch[0] x h x w
+        # input: (nz_local + nz_global + Kp) x h x w                         shipped: 88 x 4 x 4
         x = F.relu(self.norms[0](self.convs[0](x), cond))
+        # level 0: ch[0] x h x w                                             shipped: 128 x 4 x 4
         for i in range(1, c.n_up):
             x = F.interpolate(x, scale_factor=2, mode="nearest")
-            # level i: (ch[i-1] + Kp) x h2^i x w2^i -> ch[i] x h2^i x w2^i
             x = torch.cat([x] + waves(2**i, x), 1)
+            # level i input: (ch[i-1] + Kp) x h 2^i x w 2^i          shipped: 152 x 8 x 8, 88 x 16 x 16, 56 x 32 x 32
             x = F.relu(self.norms[i](self.convs[i](x), cond))
+            # level i: ch[i] x h 2^i x w 2^i                         shipped: 64 x 8 x 8, 32 x 16 x 16, 16 x 32 x 32
         x = F.interpolate(x, scale_factor=2, mode="nearest")
-        if c.paint_waves:
-            x = torch.cat([x] + waves(c.cell, x), 1)
-        # last level: (ch[-1] [+ Kp]) x h cell x w cell -> 3 x h cell x w cell
+        # last level: ch[-1] -> 3 x (h cell) x (w cell), Tanh     shipped: 16 x 64 x 64 -> 3 x 64 x 64
         return torch.tanh(self.to_rgb(x))
 
 
@@ -347,11 +352,16 @@ class ProjectionDiscriminator(nn.Module):
         d = cfg.ndf
         sn = spectral_norm
         self.main = nn.Sequential(
-            sn(nn.Conv2d(3, d, 3, 1, 1)), nn.LeakyReLU(0.2, True),  # d x S x S
-            sn(nn.Conv2d(d, d, 4, 2, 1)), nn.LeakyReLU(0.2, True),  # d x S/2
-            sn(nn.Conv2d(d, 2 * d, 4, 2, 1)), nn.LeakyReLU(0.2, True),  # 2d x S/4
-            sn(nn.Conv2d(2 * d, 4 * d, 4, 2, 1)), nn.LeakyReLU(0.2, True),  # 4d x S/8
-            sn(nn.Conv2d(4 * d, 8 * d, 4, 2, 1)), nn.LeakyReLU(0.2, True),  # 8d x S/16
+            sn(nn.Conv2d(3, d, 3, 1, 1)),
+            nn.LeakyReLU(0.2, True),  # d x S x S
+            sn(nn.Conv2d(d, d, 4, 2, 1)),
+            nn.LeakyReLU(0.2, True),  # d x S/2
+            sn(nn.Conv2d(d, 2 * d, 4, 2, 1)),
+            nn.LeakyReLU(0.2, True),  # 2d x S/4
+            sn(nn.Conv2d(2 * d, 4 * d, 4, 2, 1)),
+            nn.LeakyReLU(0.2, True),  # 4d x S/8
+            sn(nn.Conv2d(4 * d, 8 * d, 4, 2, 1)),
+            nn.LeakyReLU(0.2, True),  # 8d x S/16
         )
         self.linear = sn(nn.Linear(8 * d, 1))
         self.embed = sn(nn.Embedding(cfg.n_classes, 8 * d))

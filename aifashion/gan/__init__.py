@@ -1,0 +1,72 @@
+"""The pattern GANs: the PyTorch tutorial DCGAN (the baseline) and our seamlessly tileable,
+class-conditional generator, from training to rendering.
+
+One module per stage::
+
+    models/       nn.Modules + their config dataclasses (dcgan, tileable) and the MODELS registry
+    augment.py    DiffAugment (colour, translation, cut-out) for what the discriminator sees
+    train.py      TrainConfig + train_gan: one flat training loop (resumable, bf16, DDP)
+    checkpoint.py the checkpoint format, save / resume, random-stream states, config compatibility
+    grow.py       add_zigzag_waves: grow a trained checkpoint (the shipped recipe's phase 3)
+    runfiles.py   what a run writes beside its checkpoint (sample grids, loss log)
+    export.py     the generator file format (safetensors + JSON): export_generator, save_generator
+    generate.py   load_generator -> PatternGenerator.render (inference; never imports train)
+
+Typical use::
+
+    from aifashion.gan import load_generator
+    load_generator().render("striped", seed=3, size=512)            # the shipped weights
+
+    from aifashion.gan import TrainConfig, train_gan, export_generator
+    res = train_gan(TrainConfig(out_dir="runs/gan", model="tileable", steps=2000))
+    export_generator(res.checkpoint, "runs/gan/generator.safetensors")
+
+Names are imported lazily, so ``from aifashion.gan import load_generator`` loads neither the
+trainer nor the data pipeline. Experiments that were tried and not adopted (with the commits
+that have their code) are listed in ``docs/experiments.md``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "MODELS",
+    "build_model",
+    "build_generator",
+    "TrainConfig",
+    "TrainResult",
+    "train_gan",
+    "add_zigzag_waves",
+    "export_generator",
+    "save_generator",
+    "load_generator",
+    "PatternGenerator",
+    "diff_augment",
+]
+
+_WHERE = {
+    "MODELS": "models",
+    "build_model": "models",
+    "build_generator": "models",
+    "TrainConfig": "train",
+    "TrainResult": "train",
+    "train_gan": "train",
+    "add_zigzag_waves": "grow",
+    "export_generator": "export",
+    "save_generator": "export",
+    "load_generator": "generate",
+    "PatternGenerator": "generate",
+    "diff_augment": "augment",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
