@@ -6,12 +6,13 @@ module, imported lazily so that ``aifashion --help`` does not import torch.
 
 Bad arguments or bad input end with exit status 2 and one line on stderr, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 # command -> (module in this package, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -21,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "segment": ("segment", "write the garment mask of a photo"),
     "train-segmenter": ("train_segmenter", "train the cloth segmenter on CCP"),
     "tryon": ("tryon", "put a pattern on a garment photo"),
+    "tile": ("tile", "turn a fabric photo into a seamless pattern tile"),
     "dashboard": ("dashboard", "serve the try-on dashboard with Voila"),
 }
 

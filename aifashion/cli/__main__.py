@@ -1,4 +1,5 @@
 """``python -m aifashion.cli``: the same as the ``aifashion`` console script."""
+
 import sys
 
 from aifashion.cli import main

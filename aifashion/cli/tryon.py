@@ -1,5 +1,10 @@
 """``aifashion tryon``: composite a pattern onto a drawn flat or a photo and write an image.
 
+Photos are composited at their full resolution: the mask (the segmenter's, computed at most
+``SEGMENT_SIDE`` pixels long, or ``--mask`` of any size) is brought to the photo's size with
+:func:`~aifashion.compose.refine_mask` (edges on the photo's), and their light comes from
+:func:`~aifashion.compose.fold_shading` by default (``--shading folds``: the folds, not the print).
+
 The command-line face of :mod:`aifashion.compose` (which holds the compositing itself):
 :func:`add_arguments` and :func:`run`, wired into ``aifashion`` by :mod:`aifashion.cli`.
 """
@@ -12,10 +17,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from aifashion.compose import BLEND_MODES, check_tiling_args, resize_mask, try_on
+from aifashion.compose import BLEND_MODES, SHADINGS, check_tiling_args, refine_mask, try_on
 from aifashion.registry import UnknownNameError
 
 OUT_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
+#: Photos are segmented at most this long a side; the mask is then refined to the photo's full size.
+SEGMENT_SIDE = 1024
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,9 +40,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rotation", type=float, default=0.0, help="pattern rotation in degrees")
     parser.add_argument(
         "--shading",
+        default=None,
+        help="where a photo's light comes from: 'folds' (default: print-free, the garment's folds only) or "
+        "'photo' (its luminance as it is, print included); drawn flats use their own shading map. "
+        "A number is the old form of --shading-strength",
+    )
+    parser.add_argument(
+        "--shading-strength",
         type=float,
-        default=1.0,
-        dest="shading_strength",
+        default=None,
         help="how much of the garment's light to keep, 0..1+ (default 1)",
     )
     parser.add_argument("--feather", type=float, default=None, help="edge softening in pixels (default auto)")
@@ -59,9 +72,27 @@ def _open(path: Path, option: str) -> Image.Image:
         raise ImageError(f"{option}: {exc}") from None
 
 
+def _shading_args(args: argparse.Namespace) -> tuple[str, float]:
+    """(--shading mode, strength): a number given to --shading is the strength (its old meaning)."""
+    mode, strength = args.shading, args.shading_strength
+    if mode is not None and mode not in SHADINGS.names():
+        try:
+            number = float(mode)
+        except ValueError:
+            SHADINGS.get(mode)  # raises, listing the valid names
+            raise
+        if strength is not None:
+            raise ValueError("give the shading strength once: --shading-strength N")
+        mode, strength = None, number
+    return mode or "folds", 1.0 if strength is None else strength
+
+
 def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
+    """The garment mask at the photo's full size: ``--mask`` (refined with the photo as guide when
+    its size differs) or the segmenter's, run on a copy at most SEGMENT_SIDE pixels long and refined."""
     if args.mask is not None:
-        return resize_mask(_open(args.mask, "--mask"), photo.height, photo.width)
+        mask = _open(args.mask, "--mask").convert("L")
+        return np.asarray(mask) if mask.size == photo.size else refine_mask(mask, photo)
     try:  # the segmenter is optional at run time: import lazily, explain what is missing
         from aifashion.segment import load_segmenter
     except ImportError as exc:
@@ -72,7 +103,12 @@ def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
         raise ValueError(
             f"segmenter {args.segmenter!r} weights are not available ({exc}); pass --mask MASK.png"
         ) from None
-    return seg.predict(photo).garment
+    small = photo
+    if max(photo.size) > SEGMENT_SIDE:
+        k = SEGMENT_SIDE / max(photo.size)
+        small = photo.resize((max(1, round(photo.width * k)), max(1, round(photo.height * k))), Image.BOX)
+    mask = seg.predict(small).garment
+    return mask if small is photo else refine_mask(mask, photo)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,13 +124,13 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--cutout needs a .png or .webp output (it has transparency)")
     check_tiling_args(args.scale, args.rotation)
     BLEND_MODES.get(args.blend)
+    shading_mode, strength = _shading_args(args)
     pattern = _open(args.pattern, "--pattern")
-    shading = None
     if args.garment in GARMENTS:
         if not 16 <= args.size <= 4096:
             raise ValueError(f"--size must be between 16 and 4096, not {args.size}")
         flat = draw_garment(args.garment, size=args.size)
-        image, mask, shading = flat.image, flat.mask, flat.shading
+        image, mask, shading = flat.image, flat.mask, flat.shading  # a clean map: no print to remove
     else:
         path = Path(args.garment)
         if not path.exists():
@@ -105,14 +141,14 @@ def run(args: argparse.Namespace) -> int:
                 )
             raise FileNotFoundError(f"garment photo {path} does not exist")
         photo = _open(path, "--garment")
-        image, mask = np.asarray(photo), _photo_mask(photo, args)
+        image, mask, shading = np.asarray(photo), _photo_mask(photo, args), shading_mode
     result = try_on(
         image,
         mask,
         pattern,
         scale=args.scale,
         rotation=args.rotation,
-        shading_strength=args.shading_strength,
+        shading_strength=strength,
         feather=args.feather,
         shading=shading,
         blend=args.blend,

@@ -1,9 +1,11 @@
 """Put a pattern on a garment: wrap-around tiling, shading-true blending, feathered edges.
 
 The pattern is *tiled* across the garment at a chosen scale and rotation (never stretched to
-the photo), multiplied by the garment's own light (its normalised luminance, or a precomputed
-shading map for drawn flats) so that folds and highlights stay visible, and blended in with a
-feathered mask. Pixels outside the garment mask are returned bit-exact.
+the photo), multiplied by the garment's own light (its normalised luminance, print-free for
+photos of printed garments with ``shading='folds'``, or a precomputed shading map for drawn
+flats) so that folds and highlights stay visible, and blended in with a feathered mask. Pixels
+outside the garment mask are returned bit-exact. Photos are composited at their full size; a mask
+found at a working size is brought to it with :func:`refine_mask` (guided filter: the photo's edges).
 
 Everything is vectorised numpy and PIL (no per-pixel Python loop), confined to the bounding
 box of the garment and worked in bands of rows (``arrays.STRIP_PIXELS``) so that temporaries
@@ -23,8 +25,11 @@ Modules, in the order the data flows:
 - :mod:`~aifashion.compose.masks`: :func:`as_mask` (the one mask converter, float32 or uint8),
   :func:`resize_mask`, :func:`feather_mask`, :func:`default_feather`
 - :mod:`~aifashion.compose.tiling`: :func:`tile_pattern`, :func:`check_tiling_args`
-- :mod:`~aifashion.compose.shading`: :func:`shading_from_photo`, the ``BLEND_MODES`` registry
-  ('shade', 'multiply', 'flat') and the 8.8 fixed-point arithmetic of the composite
+- :mod:`~aifashion.compose.refine`: :func:`refine_mask` (a low-resolution mask -> the photo's full
+  size, guided-filter edges)
+- :mod:`~aifashion.compose.shading`: :func:`shading_from_photo`, :func:`fold_shading` (print-free,
+  for photos of printed garments), the ``SHADINGS`` registry ('photo', 'folds'), the ``BLEND_MODES``
+  registry ('shade', 'multiply', 'flat') and the 8.8 fixed-point arithmetic of the composite
 - :mod:`~aifashion.compose.prepared`: :func:`try_on` -> :class:`TryOn`,
   :func:`prepare_garment` -> :class:`PreparedGarment`, :func:`apply_pattern`
 - :mod:`~aifashion.compose.arrays`: image coercion and row bands, shared by the others
@@ -35,7 +40,8 @@ The ``aifashion tryon`` subcommand lives in :mod:`aifashion.cli.tryon`.
 from aifashion.compose.arrays import ImageLike
 from aifashion.compose.masks import as_mask, default_feather, feather_mask, resize_mask
 from aifashion.compose.prepared import PreparedGarment, TryOn, apply_pattern, prepare_garment, try_on
-from aifashion.compose.shading import BLEND_MODES, SHADING_EPS, shading_from_photo
+from aifashion.compose.refine import refine_mask
+from aifashion.compose.shading import BLEND_MODES, SHADING_EPS, SHADINGS, fold_shading, shading_from_photo
 from aifashion.compose.tiling import check_tiling_args, tile_pattern
 
 __all__ = [
@@ -50,11 +56,14 @@ __all__ = [
     "tile_pattern",
     "check_tiling_args",
     "shading_from_photo",
+    "fold_shading",
+    "SHADINGS",
     "SHADING_EPS",
     "BLEND_MODES",
     "feather_mask",
     "default_feather",
     "as_mask",
     "resize_mask",
+    "refine_mask",
     "ImageLike",
 ]

@@ -20,6 +20,7 @@ from aifashion.compose.masks import Box, as_mask, feather8
 from aifashion.compose.shading import (
     BLEND_MODES,
     SHADING_EPS,
+    SHADINGS,
     affine_into,
     blend_coefficients,
     fixed_point,
@@ -262,7 +263,7 @@ class PreparedGarment:
 
 
 def prepare_garment(
-    garment: ImageLike, garment_mask: ImageLike, shading: np.ndarray | None = None, feather: float | None = None
+    garment: ImageLike, garment_mask: ImageLike, shading: np.ndarray | str | None = None, feather: float | None = None
 ) -> PreparedGarment:
     """Do the pattern-independent work of :func:`try_on` once, for :func:`apply_pattern`.
 
@@ -270,7 +271,9 @@ def prepare_garment(
         garment: the photo or drawn flat, PIL image or uint8 (H, W, 3).
         garment_mask: where the garment is; float [0, 1], uint8 0..255, bool or PIL, (H, W).
         shading: optional precomputed float (H, W) light map (~1.0 typical, e.g.
-            ``Garment.shading`` of a drawn flat); None derives it from the photo's luminance.
+            ``Garment.shading`` of a drawn flat), or a ``SHADINGS`` name: None or 'photo' derive
+            it from the photo's luminance as it is; 'folds' from its print-free luminance
+            (:func:`~aifashion.compose.fold_shading`: for photos of printed garments).
         feather: edge ramp width in pixels (None: :func:`~aifashion.compose.default_feather`; 0: none).
 
     Returns:
@@ -281,6 +284,9 @@ def prepare_garment(
     img = rgb_array(garment, "garment")
     H, W = img.shape[:2]
     m8 = as_mask(garment_mask, (H, W), dtype=np.uint8)
+    if isinstance(shading, str):
+        make = SHADINGS.get(shading)  # unknown names raise UnknownNameError, listing the valid ones
+        shading = None if shading == "photo" else make(img, m8)
     if shading is not None:
         shading = np.asarray(shading, dtype=np.float32)
         if shading.shape != (H, W):
@@ -328,7 +334,7 @@ def try_on(
     rotation: float = 0.0,
     shading_strength: float = 1.0,
     feather: float | None = None,
-    shading: np.ndarray | None = None,
+    shading: np.ndarray | str | None = None,
     blend: str = "shade",
     offset: tuple[float, float] = (0.0, 0.0),
 ) -> TryOn:
@@ -342,8 +348,9 @@ def try_on(
         shading_strength: >= 0; 0 pastes the pattern flat, 1 keeps the garment's own light and folds.
         feather: edge ramp width in pixels (None: :func:`~aifashion.compose.default_feather`; 0: none).
         shading: optional precomputed float (H, W) light map (~1.0 mean, e.g. ``Garment.shading``
-            of a drawn flat); None derives it from the photo as
-            :func:`~aifashion.compose.shading_from_photo` does.
+            of a drawn flat), or a ``SHADINGS`` name: None or 'photo' derive it from the photo as
+            :func:`~aifashion.compose.shading_from_photo` does, 'folds' as
+            :func:`~aifashion.compose.fold_shading` does (print-free: for printed garments).
         blend: a ``BLEND_MODES`` name ('shade', 'multiply', 'flat').
 
     Returns:

@@ -91,6 +91,27 @@ def test_tryon_on_a_photo_with_a_mask_of_another_size(clothing_small_dir, tmp_pa
     assert not np.array_equal(res[h // 6 : h // 4, w // 6 : w // 4], src[h // 6 : h // 4, w // 6 : w // 4])
 
 
+def test_tryon_keeps_a_large_photo_at_full_size_with_print_free_shading(clothing_small_dir, tmp_path, pattern_png):
+    """A 2400x3600 upload comes back 2400x3600, its mask (given at 600x900) refined to the photo; the
+    default shading ('folds') differs from the photo's own luminance ('photo'); a number given to
+    --shading still works as the strength."""
+    from aifashion.imageio import open_image
+
+    big = open_image(clothing_small_dir / TSHIRT).resize((2400, 3600), Image.BILINEAR)
+    big.save(tmp_path / "big.jpg", quality=90)
+    mask = np.zeros((900, 600), np.uint8)
+    mask[200:700, 150:450] = 255
+    Image.fromarray(mask).save(tmp_path / "mask.png")
+    base = ["tryon", "--garment", str(tmp_path / "big.jpg"), "--mask", str(tmp_path / "mask.png")]
+    outs = {}
+    for name, extra in (("folds", []), ("photo", ["--shading", "photo"]), ("half", ["--shading", "0.5"])):
+        outs[name] = tmp_path / f"{name}.jpg"
+        assert main([*base, "--pattern", str(pattern_png), "--out", str(outs[name]), *extra]) == 0
+        assert Image.open(outs[name]).size == (2400, 3600)
+    a, b = (np.asarray(Image.open(outs[k]), np.float32) for k in ("folds", "photo"))
+    assert np.abs(a - b)[1000:2600, 700:1700].mean() > 1.0
+
+
 @pytest.mark.parametrize(
     "argv, fragment",
     [
@@ -98,6 +119,8 @@ def test_tryon_on_a_photo_with_a_mask_of_another_size(clothing_small_dir, tmp_pa
         (["--garment", "no/such/photo.jpg"], "does not exist"),
         (["--garment", "t-shirt", "--scale", "0"], "scale"),
         (["--garment", "t-shirt", "--blend", "glow"], "blend mode"),
+        (["--garment", "t-shirt", "--shading", "glossy"], "shading"),
+        (["--garment", "t-shirt", "--shading", "0.5", "--shading-strength", "0.5"], "once"),
         (["--garment", "t-shirt", "--size", "5"], "--size"),
         (["--garment", "t-shirt", "--out-suffix", ".txt"], "--out"),
         (["--garment", "t-shirt", "--no-pattern"], "pattern"),
