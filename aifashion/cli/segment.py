@@ -1,15 +1,23 @@
-"""``aifashion segment``: write the garment mask of a photo (0/255 PNG at the photo's size)."""
+"""``aifashion segment``: write the garment mask of one or many photos (0/255 PNG at each photo's size).
+
+aifashion segment photo.jpg --out mask.png
+aifashion segment photos/*.jpg --out-dir masks/      # masks/<photo stem>.png, the model loaded once
+"""
+
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
 
-from aifashion.segment import SEGMENTERS, load_segmenter
+from aifashion.segment import DEFAULT_SEGMENTER, SEGMENTERS, load_segmenter
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("image", help="a photo (JPEG/PNG/WebP...)")
-    p.add_argument("--out", required=True, help="where to write the garment mask PNG (0/255, input size)")
-    p.add_argument("--model", default="aifashion-ccp", help=f"segmenter name ({', '.join(SEGMENTERS.names())})")
+    p.add_argument("images", nargs="+", metavar="PHOTO", help="photos (JPEG/PNG/WebP...)")
+    out = p.add_mutually_exclusive_group(required=True)
+    out.add_argument("--out", help="the mask PNG of a single photo")
+    out.add_argument("--out-dir", help="folder for the masks of many photos: DIR/<photo stem>.png")
+    p.add_argument("--model", default=DEFAULT_SEGMENTER, help=f"segmenter name ({', '.join(SEGMENTERS.names())})")
     p.add_argument("--weights", default=None, help="weights file (default: shipped / downloaded)")
     p.add_argument("--threshold", type=float, default=0.5, help="garment probability threshold (0..1)")
     p.add_argument("--device", default="cpu")
@@ -24,11 +32,30 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0.0 <= args.threshold <= 1.0:
         raise ValueError("--threshold must be between 0 and 1")
-    img = open_image(args.image)
+    if args.out and len(args.images) > 1:
+        raise ValueError(f"--out takes one photo, not {len(args.images)}; use --out-dir DIR for many")
+    stems = [Path(p).stem for p in args.images]
+    dupes = sorted({s for s in stems if stems.count(s) > 1})
+    if args.out_dir and dupes:
+        raise ValueError(f"photos with the same name would write the same mask: {', '.join(dupes)}")
+    import sys
+
+    from aifashion.imageio import ImageError
+
+    single = open_image(args.images[0]) if args.out else None  # one bad photo: exit 2 before loading the model
     seg = load_segmenter(args.model, weights=args.weights, device=args.device)
-    m = seg.predict(img)
-    mask = np.where(m.garment > args.threshold, 255, 0).astype(np.uint8)
-    out = Path(args.out)
-    atomic_save(out, lambda p: Image.fromarray(mask, "L").save(p, format="PNG"))
-    print(f"{out}: {img.width}x{img.height}, garment {100 * (mask > 0).mean():.1f}% of pixels")
-    return 0
+    failed = 0
+    for i, path in enumerate(args.images):
+        try:
+            img = single or open_image(path)
+        except ImageError as exc:  # many photos: report each bad one, go on, exit 2 at the end
+            print(f"aifashion segment: error: {path}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        mask = np.where(seg.predict(img).garment > args.threshold, 255, 0).astype(np.uint8)
+        out = Path(args.out) if args.out else Path(args.out_dir) / f"{stems[i]}.png"
+        atomic_save(out, lambda p, m=mask: Image.fromarray(m, "L").save(p, format="PNG"))
+        print(f"{out}: {img.width}x{img.height}, garment {100 * (mask > 0).mean():.1f}% of pixels", flush=True)
+    if failed:
+        print(f"aifashion segment: {failed} of {len(args.images)} photos could not be read", file=sys.stderr)
+    return 2 if failed else 0

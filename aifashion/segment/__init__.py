@@ -1,38 +1,91 @@
 """Cloth segmentation: which pixels of a photo are garment, which are person, which background.
 
-Public API (modules: ``model`` config + network, ``data`` labels/split/augmentation, ``predict``, ``train``):
+Modules: ``model`` (config + network), ``data`` (CCP labels, split, resident data, augmentation),
+``products`` (labelled product shots), ``predict`` (inference, weight files, the registry),
+``train`` (training and evaluation; never imported by inference).
 
-- ``SEGMENTERS``: registry of ``'aifashion-ccp'`` (ours: smp Unet, 3 classes -- background,
-  person-but-not-garment, garment -- trained from scratch by this package on Clothing
-  Co-Parsing) and ``'ternaus-2020-10-30'`` (reference: binary smp Unet with a
-  timm-efficientnet-b3 encoder, weights from its GitHub release, sha256-checked: pinned in
-  ``TERNAUS_SHA256`` once known, until then recorded on first download and verified after;
-  we run it with the longest side at 640 px; its person mask equals its garment mask).
-- ``load_segmenter(name="aifashion-ccp", weights=None, device="cpu") -> Segmenter``.
+- ``SEGMENTERS``: registry of ``'aifashion-lite0'`` (the default: smp Unet on an ImageNet
+  EfficientNet-Lite0 encoder, fine-tuned on Clothing Co-Parsing and labelled product shots),
+  ``'aifashion-ccp'`` (the earlier resnet18 Unet trained from scratch on CCP) -- both 3 classes:
+  background, person-but-not-garment, garment -- and ``'ternaus-2020-10-30'`` (reference: binary
+  Unet, weights from its GitHub release, sha256 recorded on first download and verified after).
+- ``load_segmenter(name=DEFAULT_SEGMENTER, weights=None, device="cpu") -> Segmenter``.
 - ``Segmenter.predict(image) -> Masks(garment, person)``: float32 (H, W) in [0, 1] at the input
   size; ``predict_batch(images)``.
-- ``train_segmenter(...)``, ``evaluate(...)``, ``export_checkpoint(...)``, ``overlay(image, masks)``.
+- ``train_segmenter(...)``, ``evaluate(...)``, ``evaluate_products(...)``, ``export_checkpoint(...)``,
+  ``overlay(image, masks)``.
 - ``GARMENT_LABELS``, ``PERSON_LABELS``: the CCP label ids of each group.
-- CLI (:mod:`aifashion.cli`): ``aifashion segment IMAGE --out MASK.png`` and ``aifashion train-segmenter``.
+- CLI (:mod:`aifashion.cli`): ``aifashion segment PHOTO... --out-dir DIR`` and ``aifashion train-segmenter``.
 """
+
 from __future__ import annotations
 
-
-from aifashion.segment.model import SegmenterConfig, build_segmenter
-from aifashion.segment.data import (
-    CLASS_NAMES, GARMENT_LABELS, PERSON_LABELS, AugmentConfig, ccp_split, group_lut,
-)
+from aifashion.segment.data import CLASS_NAMES, GARMENT_LABELS, PERSON_LABELS, AugmentConfig, ccp_split, group_lut
+from aifashion.segment.model import IMAGENET_MEAN, IMAGENET_STD, SegmenterConfig, build_segmenter
 from aifashion.segment.predict import (
-    SEGMENTERS, SHIPPED_WEIGHTS, TERNAUS_SHA256, TERNAUS_URL, Masks, Segmenter, download_ternaus_weights,
-    export_segmenter, load_segmenter, overlay, preprocess, read_ternaus_zip,
-)
-from aifashion.segment.train import (
-    SegTrainConfig, SegTrainResult, evaluate, export_checkpoint, train_segmenter,
+    DEFAULT_SEGMENTER,
+    SEGMENTERS,
+    SHIPPED_LITE0,
+    SHIPPED_WEIGHTS,
+    TERNAUS_SHA256,
+    TERNAUS_URL,
+    Masks,
+    Segmenter,
+    download_ternaus_weights,
+    export_segmenter,
+    load_segmenter,
+    overlay,
+    preprocess,
+    read_ternaus_zip,
 )
 
 __all__ = [
-    "SEGMENTERS", "load_segmenter", "Segmenter", "Masks", "train_segmenter", "evaluate", "export_checkpoint",
-    "export_segmenter", "SegmenterConfig", "SegTrainConfig", "SegTrainResult", "AugmentConfig",
-    "GARMENT_LABELS", "PERSON_LABELS", "CLASS_NAMES", "ccp_split", "group_lut", "download_ternaus_weights",
-    "read_ternaus_zip", "preprocess", "overlay", "SHIPPED_WEIGHTS", "TERNAUS_URL", "TERNAUS_SHA256", "build_segmenter",
+    "DEFAULT_SEGMENTER",
+    "SEGMENTERS",
+    "load_segmenter",
+    "Segmenter",
+    "Masks",
+    "train_segmenter",
+    "evaluate",
+    "evaluate_products",
+    "export_checkpoint",
+    "export_segmenter",
+    "SegmenterConfig",
+    "SegTrainConfig",
+    "SegTrainResult",
+    "AugmentConfig",
+    "GARMENT_LABELS",
+    "PERSON_LABELS",
+    "CLASS_NAMES",
+    "ccp_split",
+    "group_lut",
+    "download_ternaus_weights",
+    "read_ternaus_zip",
+    "preprocess",
+    "overlay",
+    "SHIPPED_WEIGHTS",
+    "SHIPPED_LITE0",
+    "TERNAUS_URL",
+    "TERNAUS_SHA256",
+    "build_segmenter",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
 ]
+
+_TRAINING = {
+    "SegTrainConfig",
+    "SegTrainResult",
+    "evaluate",
+    "evaluate_products",
+    "export_checkpoint",
+    "train_segmenter",
+}
+
+
+def __getattr__(name: str):
+    """Training names load on first use, so that inference never imports the training module."""
+    if name in _TRAINING:
+        from aifashion.segment import train
+
+        return getattr(train, name)
+    raise AttributeError(f"module 'aifashion.segment' has no attribute {name!r}")

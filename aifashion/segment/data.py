@@ -12,6 +12,7 @@ Split: photos are sorted by id; the **last 100** (ids 0889..1004 of the 854 pres
 validation split, never seen in training. No randomness is involved, so every run and every
 machine uses the same split.
 """
+
 from __future__ import annotations
 
 import math
@@ -23,29 +24,77 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from aifashion.segment.model import IMAGENET_MEAN, IMAGENET_STD
+
 #: CCP label ids that count as garment.
 GARMENT_LABELS: dict[int, str] = {
-    4: "blazer", 5: "blouse", 6: "bodysuit", 8: "bra", 10: "cape", 11: "cardigan", 13: "coat",
-    14: "dress", 22: "hoodie", 23: "intimate", 24: "jacket", 25: "jeans", 26: "jumper",
-    27: "leggings", 30: "panties", 31: "pants", 35: "romper", 38: "shirt", 40: "shorts",
-    42: "skirt", 46: "suit", 48: "sweater", 49: "sweatshirt", 50: "swimwear", 51: "t-shirt",
-    54: "top", 55: "vest",
+    4: "blazer",
+    5: "blouse",
+    6: "bodysuit",
+    8: "bra",
+    10: "cape",
+    11: "cardigan",
+    13: "coat",
+    14: "dress",
+    22: "hoodie",
+    23: "intimate",
+    24: "jacket",
+    25: "jeans",
+    26: "jumper",
+    27: "leggings",
+    30: "panties",
+    31: "pants",
+    35: "romper",
+    38: "shirt",
+    40: "shorts",
+    42: "skirt",
+    46: "suit",
+    48: "sweater",
+    49: "sweatshirt",
+    50: "swimwear",
+    51: "t-shirt",
+    54: "top",
+    55: "vest",
 }
 #: CCP label ids that count as person-but-not-garment.
 PERSON_LABELS: dict[int, str] = {
-    1: "accessories", 2: "bag", 3: "belt", 7: "boots", 9: "bracelet", 12: "clogs",
-    15: "earrings", 16: "flats", 17: "glasses", 18: "gloves", 19: "hair", 20: "hat",
-    21: "heels", 28: "loafers", 29: "necklace", 32: "pumps", 33: "purse", 34: "ring",
-    36: "sandals", 37: "scarf", 39: "shoes", 41: "skin", 43: "sneakers", 44: "socks",
-    45: "stockings", 47: "sunglasses", 52: "tie", 53: "tights", 56: "wallet", 57: "watch",
+    1: "accessories",
+    2: "bag",
+    3: "belt",
+    7: "boots",
+    9: "bracelet",
+    12: "clogs",
+    15: "earrings",
+    16: "flats",
+    17: "glasses",
+    18: "gloves",
+    19: "hair",
+    20: "hat",
+    21: "heels",
+    28: "loafers",
+    29: "necklace",
+    32: "pumps",
+    33: "purse",
+    34: "ring",
+    36: "sandals",
+    37: "scarf",
+    39: "shoes",
+    41: "skin",
+    43: "sneakers",
+    44: "socks",
+    45: "stockings",
+    47: "sunglasses",
+    52: "tie",
+    53: "tights",
+    56: "wallet",
+    57: "watch",
     58: "wedges",
 }
 CLASS_NAMES = ("background", "person", "garment")
 IGNORE = 255  # label value for padding: no loss, no metric
 VAL_COUNT = 100
-#: ImageNet statistics; padding uses the mean colour so it normalises to zero.
-MEAN = (0.485, 0.456, 0.406)
-STD = (0.229, 0.224, 0.225)
+MEAN, STD = IMAGENET_MEAN, IMAGENET_STD
+#: padding colour of resident images (ImageNet mean; padded pixels are IGNORE in the labels)
 MEAN_RGB_U8 = tuple(int(round(m * 255)) for m in MEAN)
 
 
@@ -100,10 +149,11 @@ def load_ccp_pair(ccp_dir: Path, pid: str) -> tuple[Image.Image, np.ndarray]:
 
 @dataclass
 class ResidentSegData:
-    """CCP photos decoded once, resized (longest side = ``input_size``) and padded to one shape.
+    """Training photos decoded once, each fitted inside one canvas (aspect kept) and padded.
 
     images: uint8 (N, 3, H, W) with padding filled by the ImageNet mean colour.
     labels: uint8 (N, H, W) in {0, 1, 2}; padding is ``IGNORE``.
+    ids: one name per photo (e.g. ``'ccp/0001'``).
     """
 
     images: torch.Tensor
@@ -111,21 +161,16 @@ class ResidentSegData:
     ids: list[str]
 
     @classmethod
-    def from_ccp(cls, ccp_dir, ids, input_size: int, progress: bool = True) -> "ResidentSegData":
+    def from_pairs(cls, pairs, canvas: tuple[int, int], progress: bool = True, desc: str = "decode") -> ResidentSegData:
+        """``pairs``: iterable of ``(id, RGB PIL photo, uint8 HxW labels)``; ``canvas``: (H, W),
+        multiples of 32. Each photo is resized to fit inside the canvas (bilinear; labels nearest)."""
         from tqdm.auto import tqdm
 
-        ccp_dir = Path(ccp_dir)
-        imgs, labs = [], []
-        shape = None
-        for pid in tqdm(ids, desc="decode CCP", disable=not progress, leave=False):
-            img, lab = load_ccp_pair(ccp_dir, pid)
-            h, w = fit_size(img.height, img.width, input_size)
-            if shape is None:  # one canvas for all: the first photo's padded size
-                shape = (padded(h), padded(w))
-            H, W = shape
-            # CCP photos are all portrait, 550 px wide, 806..872 px tall: at 192 px a few come
-            # out 129..131 px wide and lose their last 1..3 columns to the 128-px canvas
-            h, w = min(h, H), min(w, W)
+        H, W = canvas
+        imgs, labs, ids = [], [], []
+        for pid, img, lab in tqdm(pairs, desc=desc, disable=not progress, leave=False):
+            s = min(H / img.height, W / img.width)
+            h, w = min(H, max(1, round(img.height * s))), min(W, max(1, round(img.width * s)))
             x = np.empty((H, W, 3), np.uint8)
             x[:] = MEAN_RGB_U8
             x[:h, :w] = np.asarray(img.resize((w, h), Image.BILINEAR, reducing_gap=2.0))
@@ -133,10 +178,39 @@ class ResidentSegData:
             y[:h, :w] = np.asarray(Image.fromarray(lab).resize((w, h), Image.NEAREST))
             imgs.append(torch.from_numpy(x).permute(2, 0, 1))
             labs.append(torch.from_numpy(y))
-        return cls(torch.stack(imgs), torch.stack(labs), list(ids))
+            ids.append(pid)
+        if not ids:
+            raise ValueError("no training photos")
+        return cls(torch.stack(imgs), torch.stack(labs), ids)
+
+    @classmethod
+    def from_ccp(cls, ccp_dir, ids, input_size: int, progress: bool = True) -> ResidentSegData:
+        """CCP photos at ``input_size`` (longest side); the canvas is the portrait CCP frame
+        (``input_size`` x the padded width of a 550x830 photo)."""
+        ccp_dir = Path(ccp_dir)
+        return cls.from_pairs(
+            ((pid, *load_ccp_pair(ccp_dir, pid)) for pid in ids), ccp_canvas(input_size), progress, desc="decode CCP"
+        )
+
+    @staticmethod
+    def concat(parts: list[ResidentSegData]) -> ResidentSegData:
+        """One data set from several with the same canvas."""
+        return ResidentSegData(
+            torch.cat([p.images for p in parts]),
+            torch.cat([p.labels for p in parts]),
+            [i for p in parts for i in p.ids],
+        )
 
 
-def load_textures(fabric_dir: str | Path | None, size: int = 192, limit: int = 120, seed: int = 0) -> torch.Tensor | None:
+def ccp_canvas(input_size: int) -> tuple[int, int]:
+    """(H, W) training canvas at ``input_size``: CCP photos are portrait, 550 px wide, 806-872 tall."""
+    h, w = fit_size(830, 550, input_size)
+    return padded(h), padded(w)
+
+
+def load_textures(
+    fabric_dir: str | Path | None, size: int = 192, limit: int = 120, seed: int = 0
+) -> torch.Tensor | None:
     """Fabric photos as uint8 (N, 3, size, size) backgrounds for copy-paste, or None if absent."""
     if fabric_dir is None or not Path(fabric_dir).is_dir():
         return None
@@ -192,20 +266,25 @@ def _backgrounds(n: int, H: int, W: int, g: torch.Generator, textures: torch.Ten
 class AugmentConfig:
     """Probabilities and ranges of the batch augmentation (see :func:`augment_batch`)."""
 
-    copy_paste: float = 0.5      # paste the figure / only its garments onto a new background
-    garment_only: float = 0.6    # share of copy-pastes that keep only garment pixels, framed like
+    copy_paste: float = 0.5  # paste the figure / only its garments onto a new background
+    garment_only: float = 0.6  # share of copy-pastes that keep only garment pixels, framed like
     #                              a product shot (the garment fills 55..95% of the frame)
-    zoom_in: float = 0.35        # share of samples with a close-up crop (zoom 1.3..3)
+    zoom_in: float = 0.35  # share of samples with a close-up crop (zoom 1.3..3)
     scale: tuple[float, float] = (0.7, 1.2)
     shift: float = 0.2
     rotate_deg: float = 10.0
-    jitter: float = 0.3          # brightness/contrast/saturation amplitude
+    jitter: float = 0.3  # brightness/contrast/saturation amplitude
     grayscale: float = 0.1
 
 
 def augment_batch(
-    images: torch.Tensor, labels: torch.Tensor, g: torch.Generator,
-    textures: torch.Tensor | None = None, cfg: AugmentConfig = AugmentConfig(),
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    g: torch.Generator,
+    textures: torch.Tensor | None = None,
+    cfg: AugmentConfig | None = None,
+    mean: tuple[float, ...] = MEAN,
+    std: tuple[float, ...] = STD,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Augment a batch on the CPU.
 
@@ -213,10 +292,12 @@ def augment_batch(
         images: uint8 (B, 3, H, W); labels: uint8 (B, H, W) in {0, 1, 2, IGNORE}.
         g: the random generator (the only source of randomness).
     Returns:
-        x: float32 (B, 3, H, W), ImageNet-normalised; y: int64 (B, H, W) in {0, 1, 2, IGNORE}.
+        x: float32 (B, 3, H, W), normalised ``(x - mean) / std`` (the model config's statistics);
+        y: int64 (B, H, W) in {0, 1, 2, IGNORE}.
     Steps: copy-paste onto plain / synthetic / fabric backgrounds, random affine (flip, scale,
     shift, rotation, zoom-in crops; uncovered area becomes a plain background), colour jitter.
     """
+    cfg = cfg or AugmentConfig()
     B, _, H, W = images.shape
     x = images.float() / 255.0
     y = labels.long()
@@ -257,8 +338,9 @@ def augment_batch(
         ty = torch.where(product, (y0 + y1) / 2 + jy, ty)
     cos, sin = torch.cos(ang) * inv, torch.sin(ang) * inv
     # rotation in pixel space expressed in normalised coordinates (H != W)
-    theta = torch.stack([torch.stack([cos * flip, -sin * H / W, tx], 1),
-                         torch.stack([sin * W / H * flip, cos, ty], 1)], 1)
+    theta = torch.stack(
+        [torch.stack([cos * flip, -sin * H / W, tx], 1), torch.stack([sin * W / H * flip, cos, ty], 1)], 1
+    )
     grid = F.affine_grid(theta, (B, 3, H, W), align_corners=False)
     valid = F.grid_sample(torch.ones(B, 1, H, W), grid, mode="nearest", padding_mode="zeros", align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
@@ -280,6 +362,6 @@ def augment_batch(
     m = x.mean((1, 2, 3), keepdim=True)
     x = ((x - m) * contrast + m) * bright * gain
     x = x.clamp(0, 1)
-    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
-    std = torch.tensor(STD).view(1, 3, 1, 1)
-    return ((x - mean) / std).contiguous(), y
+    m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+    return ((x - m) / s).contiguous(), y

@@ -1,16 +1,22 @@
 """Cloth segmenter: a config dataclass and a builder (modules only, no training code).
 
-The model is a segmentation_models_pytorch ``Unet``. Input: float ``(B, 3, H, W)``,
-ImageNet-normalised, H and W multiples of 32. Output: logits ``(B, classes, H, W)``.
+The model is a segmentation_models_pytorch ``Unet``. Input: float ``(B, 3, H, W)``, normalised
+with the config's ``mean`` / ``std`` (ImageNet statistics for torchvision-style encoders, 0.5 / 0.5
+for the EfficientNet-Lite weights), H and W multiples of 32. Output: logits ``(B, classes, H, W)``.
 ``classes == 3`` (ours): 0 background, 1 person-but-not-garment, 2 garment.
 ``classes == 1`` (the ternaus reference): one garment logit.
 """
+
 from __future__ import annotations
 
 import warnings
 from dataclasses import asdict, dataclass, fields
 
 import torch.nn as nn
+
+#: ImageNet statistics (torchvision and smp encoders); padding with the mean colour normalises to zero.
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass
@@ -26,18 +32,23 @@ class SegmenterConfig:
     #: to a multiple of 32) -- the same in training and prediction.
     input_size: int = 192
     class_names: tuple[str, ...] = ("background", "person", "garment")
+    #: input normalisation ``(x / 255 - mean) / std`` per RGB channel; files written before these
+    #: fields existed used the ImageNet statistics, the defaults.
+    mean: tuple[float, ...] = IMAGENET_MEAN
+    std: tuple[float, ...] = IMAGENET_STD
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["decoder_channels"] = list(self.decoder_channels)
         d["class_names"] = list(self.class_names)
+        d["mean"], d["std"] = list(self.mean), list(self.std)
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "SegmenterConfig":
+    def from_dict(cls, d: dict) -> SegmenterConfig:
         names = {f.name for f in fields(cls)}
         kw = {k: v for k, v in d.items() if k in names}
-        for k in ("decoder_channels", "class_names"):
+        for k in ("decoder_channels", "class_names", "mean", "std"):
             if k in kw:
                 kw[k] = tuple(kw[k])
         return cls(**kw)

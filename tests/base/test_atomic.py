@@ -1,4 +1,5 @@
 """aifashion.atomic: a write either lands whole or leaves the old file untouched."""
+
 from __future__ import annotations
 
 import os

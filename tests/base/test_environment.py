@@ -1,5 +1,6 @@
 """The environment: pyproject.toml and environment.yml list the same dependencies with the same
 versions, and `make` checks the disk before it sets up the venv."""
+
 from __future__ import annotations
 
 import re
@@ -45,8 +46,9 @@ def test_make_refuses_to_set_up_a_venv_without_the_disk_it_needs(tmp_path):
     """A fresh `make` checks free disk first and says what it needs, creating nothing, rather
     than failing half-way through installing PyTorch with "No space left on device"."""
     venv = tmp_path / "venv"
-    done = subprocess.run(["make", "-C", str(REPO), f"VENV={venv}", "NEED_GB=1000000", "venv"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["make", "-C", str(REPO), f"VENV={venv}", "NEED_GB=1000000", "venv"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode != 0
     assert "GB free" in done.stderr and "needs about 1000000 GB" in done.stderr
     assert not venv.exists()

@@ -1,4 +1,5 @@
 """aifashion.imageio: the one safe way to open an image -- caps, bomb guard, formats, modes, EXIF."""
+
 from __future__ import annotations
 
 import io

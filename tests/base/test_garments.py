@@ -1,4 +1,5 @@
 """aifashion.garments: drawn flats, sample photos from a folder, verified sample-photo download."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +9,7 @@ import numpy as np
 import pytest
 from data_http import LocalServer
 
-from aifashion.garments import (GARMENTS, SAMPLE_PHOTOS, PhotoSpec, download_sample_photos, draw_garment,
-                                sample_photos)
+from aifashion.garments import GARMENTS, SAMPLE_PHOTOS, PhotoSpec, download_sample_photos, draw_garment, sample_photos
 from aifashion.registry import UnknownNameError
 
 REQUIRED = ("t-shirt", "dress", "skirt", "trousers", "hoodie", "tote")
@@ -79,8 +79,9 @@ def test_download_sample_photos_verifies_sha256(clothing_small_dir, tmp_path):
     routes = {f"/{rel}": (clothing_small_dir / rel).read_bytes() for rel, _ in spec.files}
     with LocalServer(routes) as server:
         got = download_sample_photos(cache=tmp_path / "cache", base_url=server.url, spec=spec)
-        assert [p.relative_to(tmp_path / "cache" / "clothing-dataset-small").as_posix() for p in got] == \
-            [rel for rel, _ in spec.files]
+        assert [p.relative_to(tmp_path / "cache" / "clothing-dataset-small").as_posix() for p in got] == [
+            rel for rel, _ in spec.files
+        ]
         for path, (_, sha) in zip(got, spec.files):
             assert hashlib.sha256(path.read_bytes()).hexdigest() == sha
         assert sum(server.hits.values()) == 3
