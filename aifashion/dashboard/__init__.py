@@ -4,6 +4,7 @@
 ``aifashion dashboard`` serves that notebook with Voila on 127.0.0.1. Importing this package is
 cheap; ``TryOnApp`` pulls in ipywidgets and (when built) torch.
 """
+
 from __future__ import annotations
 
 from aifashion.dashboard.serve import find_notebook

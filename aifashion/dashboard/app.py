@@ -1,26 +1,29 @@
 """``TryOnApp``: the ipywidgets try-on dashboard (layout + callbacks, no algorithms).
 
-Three columns -- pattern, garment, result. Every callback reads the controls and calls
+Three columns -- pattern, garment, result -- each a panel in its own module (widgets and
+layout only); this class wires them. Every callback reads the controls and calls
 :class:`~aifashion.dashboard.session.TryOnSession`, which calls the package
 (``generate``, ``segment``, ``compose``, ``garments``, ``imageio``).
 """
+
 from __future__ import annotations
 
 import functools
 import html
 import os
 import time
+from collections.abc import Hashable
 from pathlib import Path
-from typing import Hashable
 
 import ipywidgets as W
 import numpy as np
 from PIL import Image
 
-from aifashion.dashboard.downloads import DownloadLink
+from aifashion.dashboard.garment_panel import GarmentPanel
+from aifashion.dashboard.pattern_panel import NO_MIX, PatternPanel
+from aifashion.dashboard.result_panel import ResultPanel
 from aifashion.dashboard.session import (
     DOWNLOAD_FORMATS,
-    MAX_DOWNLOAD_SIZE,
     TryOnSession,
     default_sample_folder,
     encode_image,
@@ -28,29 +31,12 @@ from aifashion.dashboard.session import (
     mask_overlay,
     tiled_swatch,
 )
+from aifashion.dashboard.style import header
 from aifashion.imageio import ImageError
 
-NO_MIX = "(none)"
 #: sample-photo classes that are no place for a textile pattern
 NOT_GARMENTS = frozenset({"shoes", "hat"})
 SWATCH_PX = 576  # the 3 x 3 swatch's side on the page
-DOWNLOAD_SIZES = (256, 512, 1024, 2048, MAX_DOWNLOAD_SIZE)
-
-_CSS = """
-<style>
-.aif-app { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; }
-.aif-app h1 { font-size: 1.5em; margin: 0.2em 0 0.1em 0; }
-.aif-app h3 { font-size: 1.1em; margin: 0.3em 0 0.4em 0; border-bottom: 2px solid #c8306a; padding-bottom: 2px; }
-.aif-intro { color: #555; margin-bottom: 0.6em; }
-.aif-col { border: 1px solid #e3e3e3; border-radius: 8px; padding: 8px 10px; background: #fcfcfc; }
-.aif-muted { color: #777; font-size: 0.9em; }
-.aif-error { color: #b00020; font-weight: 600; }
-.aif-download-link { font-weight: 600; color: #1a5fb4; }
-.aif-app .aif-status .widget-html-content, .aif-app .aif-message .widget-html-content,
-.aif-app .aif-download-pattern .widget-html-content, .aif-app .aif-download-result .widget-html-content { line-height: 1.45; }
-.aif-app img.aif-picture { border-radius: 4px; border: 1px solid #ddd; background: #fff; object-fit: contain; }
-</style>
-"""
 
 
 def _round_robin(photos: list[Path], limit: int) -> list[Path]:
@@ -152,80 +138,20 @@ class TryOnApp:
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        classes = self.session.classes
-        lay = W.Layout
-        full = lay(width="96%")
-        style = {"description_width": "72px"}
-        self.category = W.Dropdown(options=classes, value=classes[0], description="Category", style=style, layout=full)
-        self.mix_with = W.Dropdown(options=[NO_MIX] + classes, value=NO_MIX, description="Mix with", style=style, layout=full)
-        self.mix = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.05, description="Mix", style=style,
-                                 continuous_update=True, readout_format=".2f", layout=full, disabled=True)
-        self.seed = W.BoundedIntText(value=0, min=0, max=2**31 - 1, description="Seed", style=style, layout=lay(width="190px"))
-        self.new_pattern = W.Button(description="New pattern", icon="random", button_style="primary", layout=lay(width="130px"))
-        self.swatch = W.Image(format="jpeg", layout=lay(width="100%", max_width="400px"))
-        self.swatch.add_class("aif-picture")
-        self.swatch.add_class("aif-swatch")
-        self.dl_size = W.Dropdown(options=list(DOWNLOAD_SIZES), value=1024, description="Size", style=style, layout=lay(width="170px"))
-        self.dl_format = W.ToggleButtons(options=list(DOWNLOAD_FORMATS), value="PNG", style={"button_width": "64px"})
-        self.dl_pattern_btn = W.Button(description="Render pattern file", icon="download", layout=lay(width="180px"))
-        self.dl_pattern = DownloadLink("pattern")
+        """Three panels (one file each: pattern_panel, garment_panel, result_panel) under a header."""
+        self.pattern_panel = p = PatternPanel(self.session.classes)
+        self.garment_panel = g = GarmentPanel(self.session.garment_choices())
+        # the panels' controls, under the names the callbacks (and tests) use
+        self.category, self.mix_with, self.mix, self.seed = p.category, p.mix_with, p.mix, p.seed
+        self.new_pattern, self.swatch, self.dl_size, self.dl_format = p.new_pattern, p.swatch, p.dl_size, p.dl_format
+        self.dl_pattern_btn, self.dl_pattern = p.dl_button, p.download
+        self.picker, self.upload, self.message = g.picker, g.upload, g.message
+        self.original, self.show_mask = g.original, g.show_mask
 
-        self.picker = W.Dropdown(options=self.session.garment_choices(), description="Garment", style=style, layout=full)
-        self.upload = W.FileUpload(accept=".jpg,.jpeg,.png,.webp,image/jpeg,image/png,image/webp", multiple=False,
-                                   description="Upload photo", layout=lay(width="180px"))
-        self.message = W.HTML(value="")
-        self.message.add_class("aif-message")
-        self.original = W.Image(format="jpeg", layout=lay(width="100%", max_width="400px"))
-        self.original.add_class("aif-picture")
-        self.original.add_class("aif-original")
-        self.show_mask = W.Checkbox(value=False, description="Show garment mask", indent=False)
-
-        self.scale = W.FloatSlider(value=1.0, min=0.25, max=4.0, step=0.05, description="Scale", style=style,
-                                   continuous_update=True, layout=full)
-        self.rotation = W.FloatSlider(value=0.0, min=-180.0, max=180.0, step=5.0, description="Rotation", style=style,
-                                      continuous_update=True, readout_format=".0f", layout=full)
-        self.result_image = W.Image(format="jpeg", layout=lay(width="100%", max_width="400px"))
-        self.result_image.add_class("aif-picture")
-        self.result_image.add_class("aif-result")
-        self.dl_result_format = W.ToggleButtons(options=list(DOWNLOAD_FORMATS), value="PNG", style={"button_width": "64px"})
-        self.dl_result_btn = W.Button(description="Render result file", icon="download", layout=lay(width="180px"))
-        self.dl_result = DownloadLink("result")
-        self.status = W.HTML(value="")
-        self.status.add_class("aif-status")
-
-        def col(title, *children):
-            box = W.VBox([W.HTML(f"<h3>{html.escape(title)}</h3>"), *children], layout=lay(flex="1 1 0", min_width="320px", max_width="460px", margin="0 6px 8px 0"))
-            box.add_class("aif-col")
-            return box
-
-        pattern_col = col(
-            "1 · Pattern",
-            self.category, self.mix_with, self.mix,
-            W.HBox([self.seed, self.new_pattern]),
-            self.swatch,
-            W.HTML('<span class="aif-muted">3 × 3 tiles of the pattern: a seamless pattern shows no seam.</span>'),
-            W.HTML("<b>Download the pattern</b> (rendered at full size, up to 4096 px)"),
-            W.HBox([self.dl_size, self.dl_format]),
-            self.dl_pattern_btn, self.dl_pattern.widget,
-        )
-        garment_col = col(
-            "2 · Garment",
-            self.picker,
-            W.HBox([self.upload, W.HTML('<span class="aif-muted">JPEG, PNG or WebP, up to 20 MB / 40 MP</span>')]),
-            self.message, self.original, self.show_mask,
-        )
-        result_col = col(
-            "3 · Try-on",
-            self.result_image, self.scale, self.rotation, self.status,
-            W.HTML("<b>Download the result</b>"),
-            W.HBox([self.dl_result_format]), self.dl_result_btn, self.dl_result.widget,
-        )
-        header = W.HTML(
-            _CSS + "<h1>aifashion · try-on</h1><div class='aif-intro'>Generate a seamless textile "
-            "pattern, pick or upload a garment, and see the pattern on it. Everything runs on this "
-            "computer.</div>"
-        )
-        self.widget = W.VBox([header, W.HBox([pattern_col, garment_col, result_col], layout=lay(flex_flow="row wrap"))])
+        self.result_panel = r = ResultPanel()
+        self.result_image, self.scale, self.rotation, self.status = r.image, r.scale, r.rotation, r.status
+        self.dl_result_format, self.dl_result_btn, self.dl_result = r.dl_format, r.dl_button, r.download
+        self.widget = W.VBox([header(), W.HBox([p.widget, g.widget, r.widget], layout=W.Layout(flex_flow="row wrap"))])
         self.widget.add_class("aif-app")
 
     def _wire(self) -> None:
@@ -262,9 +188,7 @@ class TryOnApp:
 
     @property
     def mix_value(self) -> tuple[str, float] | None:
-        if self.mix_with.value == NO_MIX or self.mix.value <= 0.0:
-            return None
-        return (self.mix_with.value, float(self.mix.value))
+        return self.pattern_panel.mix_value
 
     # ------------------------------------------------------------------ pipeline steps
     def refresh_pattern(self) -> None:
@@ -290,8 +214,10 @@ class TryOnApp:
             raise
         self.timings["segment"] = 0.0 if cached else time.perf_counter() - t0
         if float((self.garment_view.mask > 0.5).mean()) < 0.005:
-            self.message.value = ("<span class='aif-muted'>No garment was found in this photo, so the pattern "
-                                  "has nowhere to go; try another photo or a drawn garment.</span>")
+            self.message.value = (
+                "<span class='aif-muted'>No garment was found in this photo, so the pattern "
+                "has nowhere to go; try another photo or a drawn garment.</span>"
+            )
         self._show_original()
         self.refresh_result()
 
@@ -373,7 +299,9 @@ class TryOnApp:
     def _on_download_pattern(self, _button=None) -> None:
         t0 = time.perf_counter()
         fmt, size = self.dl_format.value, int(self.dl_size.value)
-        self.dl_pattern.busy(f"Rendering {size}×{size} {fmt}" + (" (large sizes take a while on a CPU)" if size > 1024 else ""))
+        self.dl_pattern.busy(
+            f"Rendering {size}×{size} {fmt}" + (" (large sizes take a while on a CPU)" if size > 1024 else "")
+        )
         self.dl_pattern_btn.disabled = True
         try:
             data, name = self.session.render_download(self.category.value, self.seed.value, size, self.mix_value, fmt)

@@ -5,6 +5,7 @@ which the front end turns into a ``blob:`` URL); the visible ``<a download>`` li
 URL when clicked. Binary buffers avoid base64 ``data:`` URIs, which are a third larger and which
 Chromium refuses to download beyond a couple of megabytes (a 4096x4096 PNG is tens of MB).
 """
+
 from __future__ import annotations
 
 import html
@@ -41,8 +42,7 @@ class DownloadLink:
         self.nbytes = len(data)
         # The <img> holding the blob: URL is found by its class; the link takes its URL on click.
         onclick = (
-            f"var b=document.querySelector('img.{self.css_class}');"
-            "if(!b||!b.src){return false;} this.href=b.src;"
+            f"var b=document.querySelector('img.{self.css_class}');if(!b||!b.src){{return false;}} this.href=b.src;"
         )
         size = f"{len(data) / 1e6:.1f} MB" if len(data) >= 1e5 else f"{len(data) / 1e3:.0f} kB"
         self.link.value = (

@@ -7,14 +7,16 @@ whole callback chain can be tested and timed without a browser (``bench/dashboar
 Images: PIL RGB (uint8, 0..255) in and out; masks are float32 ``HxW`` arrays in [0, 1] at the
 garment image's size.
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Hashable
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -147,6 +149,18 @@ def default_sample_folder(explicit: str | Path | None = None) -> Path | None:
     return root / CLOTHING_SMALL
 
 
+def sample_labels(photos: list[Path]) -> dict[Path, str]:
+    """A readable name per sample photo: its class folder and its number in that class, in the
+    order given (``clothing-dataset-small/<split>/t-shirt/<uuid>.jpg`` -> ``"t-shirt 3"``)."""
+    counts: dict[str, int] = {}
+    out: dict[Path, str] = {}
+    for p in photos:
+        cls = p.parent.name.replace("_", " ") or "photo"
+        counts[cls] = counts.get(cls, 0) + 1
+        out[p] = f"{cls} {counts[cls]}"
+    return out
+
+
 class TryOnSession:
     """Per-session state and pipeline of the try-on dashboard.
 
@@ -180,6 +194,7 @@ class TryOnSession:
         self.tile_px = int(tile_px)
         self.drawn_size = int(drawn_size or work_size)
         self.sample_photos = [Path(p) for p in sample_photos]
+        self.sample_labels = sample_labels(self.sample_photos)
         self._patterns = _LRU(8)
         self._garments = _LRU(12)  # key -> GarmentView (segmentation cached here)
         self._uploads: dict[Hashable, tuple[Image.Image, str]] = {}
@@ -212,7 +227,7 @@ class TryOnSession:
 
         out: list[tuple[str, Hashable]] = [(f"Drawn: {n}", ("drawn", n)) for n in GARMENTS.names()]
         for p in self.sample_photos:
-            out.append((f"Photo: {p.parent.name}/{p.stem}", ("photo", str(p))))
+            out.append((f"Photo: {self.sample_labels[p]}", ("photo", str(p))))
         return out
 
     def add_upload(self, data: bytes, name: str = "upload") -> tuple[str, Hashable]:
@@ -251,7 +266,7 @@ class TryOnSession:
             return GarmentView(key, f"Drawn: {ident}", image, mask, shading, _prepare(image, mask, shading))
         if kind == "photo":
             image = fit_within(open_image(Path(ident)), self.work_size)
-            label = f"Photo: {Path(ident).parent.name}/{Path(ident).stem}"
+            label = f"Photo: {self.sample_labels.get(Path(ident)) or sample_labels([Path(ident)])[Path(ident)]}"
         elif kind == "upload":
             image, label = self._uploads[key]
         else:
@@ -270,8 +285,7 @@ class TryOnSession:
         (``.rgb`` uint8 HxWx3 at the garment's size)."""
         from aifashion.compose import apply_pattern
 
-        return apply_pattern(garment.prepared, tile, scale=self.compose_scale(garment, scale),
-                             rotation=float(rotation))
+        return apply_pattern(garment.prepared, tile, scale=self.compose_scale(garment, scale), rotation=float(rotation))
 
     def render_download(self, category: str, seed: int, size: int, mix=None, fmt: str = "PNG") -> tuple[bytes, str]:
         """Render the pattern at ``size`` (<= 4096, by the generator, not upscaled) and encode it;

@@ -1,5 +1,6 @@
 """The try-on dashboard's widget logic, without a browser: set widget values as the page would,
 then assert on what the widgets show and what the downloads hold."""
+
 from __future__ import annotations
 
 import datetime
@@ -10,9 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from dashboard_models import generator_file, segmenter_file
+from PIL import Image
 
 pytest.importorskip("ipywidgets")
 
@@ -48,8 +48,15 @@ def _decode(data: bytes) -> Image.Image:
 
 def _upload(app, name: str, data: bytes) -> None:
     """Set the FileUpload's value exactly as the front end's message deserialises to."""
-    app.upload.value = ({"name": name, "type": "", "size": len(data), "content": memoryview(data),
-                         "last_modified": datetime.datetime.now(datetime.timezone.utc)},)
+    app.upload.value = (
+        {
+            "name": name,
+            "type": "",
+            "size": len(data),
+            "content": memoryview(data),
+            "last_modified": datetime.datetime.now(datetime.UTC),
+        },
+    )
 
 
 def _photo(clothing_small_dir: Path, cls: str = "t-shirt", i: int = 0) -> Path:
@@ -66,7 +73,7 @@ def test_tiled_swatch_repeats_the_tile_exactly():
     t = np.asarray(tile)
     for i in range(3):
         for j in range(3):
-            assert np.array_equal(sw[20 * i:20 * i + 20, 30 * j:30 * j + 30], t)
+            assert np.array_equal(sw[20 * i : 20 * i + 20, 30 * j : 30 * j + 30], t)
 
 
 def test_encode_image_round_trips_and_rejects_unknown_format():
@@ -123,7 +130,7 @@ def test_swatch_is_the_seamless_tile_three_by_three(app, generator):
     sw = np.asarray(_decode(app.swatch.value), np.float32)
     for i in range(3):
         for j in range(3):  # JPEG-encoded for the page: close, not bit-exact
-            assert np.abs(sw[192 * i:192 * (i + 1), 192 * j:192 * (j + 1)] - small).mean() < 6.0
+            assert np.abs(sw[192 * i : 192 * (i + 1), 192 * j : 192 * (j + 1)] - small).mean() < 6.0
 
 
 def test_category_seed_and_mix_change_the_pattern(app, generator):
@@ -233,8 +240,12 @@ def test_bad_uploads_show_a_message_and_the_app_keeps_working(app, clothing_smal
         "huge.png": _encoded(Image.new("L", (8000, 5100)), "PNG"),  # 40.8 MP
         "big.jpg": b"\xff\xd8" + bytes(21 * 1024 * 1024),
     }
-    expected = {"notes.jpg": "not an image", "anim.gif": "not accepted", "huge.png": "megapixels",
-                "big.jpg": "MB limit"}
+    expected = {
+        "notes.jpg": "not an image",
+        "anim.gif": "not accepted",
+        "huge.png": "megapixels",
+        "big.jpg": "MB limit",
+    }
     for name, data in cases.items():
         _upload(app, name, data)
         assert "aif-error" in app.message.value and name in app.message.value
@@ -324,8 +335,12 @@ def test_find_notebook_and_cli_errors(tmp_path):
         s.bind(("127.0.0.1", 0))
         s.listen()
         port = s.getsockname()[1]
-        r = subprocess.run([sys.executable, "-m", "aifashion.cli", "dashboard", "--no-browser", "--port", str(port)],
-                           capture_output=True, text=True, timeout=120)
+        r = subprocess.run(
+            [sys.executable, "-m", "aifashion.cli", "dashboard", "--no-browser", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert r.returncode == 2 and "already in use" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert main(["dashboard", "--no-browser", "--port", "8866", "--generator", str(tmp_path / "nope.safetensors")]) == 2
 
@@ -340,8 +355,38 @@ def test_notebook_runs_under_papermill(tmp_path, clothing_small_dir, repo_root):
         params["generator"] = str(gen)
     if seg is not None:
         params["segmenter_weights"] = str(seg)
-    papermill.execute_notebook(str(repo_root / "notebooks" / "04_tryon_dashboard.ipynb"), str(tmp_path / "run.ipynb"),
-                               parameters=params, kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    papermill.execute_notebook(
+        str(repo_root / "notebooks" / "04_tryon_dashboard.ipynb"),
+        str(tmp_path / "run.ipynb"),
+        parameters=params,
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
     tryon = Image.open(out / "tryon.png")
     assert tryon.size == (1024, 1024)
     assert Image.open(out / "swatch.jpg").size == (576, 576)
+
+
+# ---------------------------------------------------------------- serving: names, help, kernel settings
+def test_sample_photos_are_named_by_class_and_number():
+    from aifashion.dashboard.session import sample_labels
+
+    photos = [Path(f"small/train/{c}/{u}.jpg") for c, u in (("t-shirt", "a1"), ("dress", "b2"), ("t-shirt", "c3"))]
+    assert list(sample_labels(photos).values()) == ["t-shirt 1", "dress 1", "t-shirt 2"]
+
+
+def test_help_line_and_voila_settings(monkeypatch, tmp_path):
+    from aifashion.dashboard.serve import default_max_sessions, voila_argv
+    from aifashion.dashboard.style import help_line
+
+    monkeypatch.delenv("AIFASHION_DASHBOARD_IDLE_TIMEOUT", raising=False)
+    assert "reload" not in help_line()
+    monkeypatch.setenv("AIFASHION_DASHBOARD_IDLE_TIMEOUT", "900")
+    assert "15 minutes" in help_line()
+    argv = voila_argv(tmp_path / "nb.ipynb", 9999, max_sessions=3, idle_timeout=900)
+    for flag in ("--port=9999", "--strip_sources=True", "--DashboardKernelManager.max_sessions=3",
+                 "--DashboardKernelManager.cull_idle_timeout=900", "--DashboardKernelManager.disconnect_grace=60",
+                 "--DashboardKernelManager.cull_connected=True"):  # fmt: skip
+        assert flag in argv
+    assert 2 <= default_max_sessions() <= 16

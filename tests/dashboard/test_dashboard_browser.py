@@ -7,29 +7,40 @@ page and open a second browser context only to check that sessions are independe
 Requires Debian's chromium at /usr/bin/chromium (``apt-get install -y chromium``); the tests skip
 with that instruction where it is absent. Never ``playwright install``.
 """
+
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
+import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
-from PIL import Image
-
 from dashboard_models import generator_file, segmenter_file
+from PIL import Image
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage",
-    "--disable-extensions", "--mute-audio",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--mute-audio",
 ]
 LOAD_TIMEOUT_MS = 180_000  # a fresh kernel imports torch and loads the generator
 STEP_TIMEOUT_MS = 90_000
@@ -57,8 +68,10 @@ def model_args(tmp_path_factory) -> list[str]:
 @pytest.fixture(scope="module")
 def chromium():
     if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed: run `sudo apt-get install -y chromium` "
-                    "(the README's system prerequisite); never `playwright install`")
+        pytest.skip(
+            "Debian chromium is not installed: run `sudo apt-get install -y chromium` "
+            "(the README's system prerequisite); never `playwright install`"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -67,13 +80,12 @@ def chromium():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def server(model_args, clothing_small_dir, tmp_path_factory):
-    """``aifashion dashboard --no-browser --port N`` as a subprocess; yields its URL."""
+@contextlib.contextmanager
+def _serve(extra_args: list[str], data_dir: Path, log: Path):
+    """``aifashion dashboard --no-browser --port N *extra_args`` as a subprocess; yields (URL, process)."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("voila") / "voila.log"
-    env = dict(os.environ, AIFASHION_DATA=str(clothing_small_dir.parent), PYTHONUNBUFFERED="1")
-    cmd = [sys.executable, "-m", "aifashion.cli", "dashboard", "--no-browser", "--port", str(port), *model_args]
+    env = dict(os.environ, AIFASHION_DATA=str(data_dir), PYTHONUNBUFFERED="1")
+    cmd = [sys.executable, "-m", "aifashion.cli", "dashboard", "--no-browser", "--port", str(port), *extra_args]
     with open(log, "wb") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
     try:
@@ -88,7 +100,7 @@ def server(model_args, clothing_small_dir, tmp_path_factory):
                 if time.monotonic() > deadline:
                     pytest.fail(f"the dashboard server did not listen within 60 s:\n{log.read_text()[-3000:]}")
                 time.sleep(0.3)
-        yield f"http://127.0.0.1:{port}/"
+        yield f"http://127.0.0.1:{port}/", proc
     finally:
         proc.terminate()
         try:
@@ -98,13 +110,23 @@ def server(model_args, clothing_small_dir, tmp_path_factory):
             proc.wait()
 
 
+@pytest.fixture(scope="module")
+def server(model_args, clothing_small_dir, tmp_path_factory):
+    """The dashboard server with its default settings; yields its URL."""
+    log = tmp_path_factory.mktemp("voila") / "voila.log"
+    with _serve(model_args, clothing_small_dir.parent, log) as (url, _proc):
+        yield url
+
+
 def _open(browser, url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(STEP_TIMEOUT_MS)
     page.goto(url, timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_function("() => { const i = document.querySelector('img.aif-result');"
-                           " return i && i.src.startsWith('blob:'); }", timeout=LOAD_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.aif-result'); return i && i.src.startsWith('blob:'); }",
+        timeout=LOAD_TIMEOUT_MS,
+    )
     return page
 
 
@@ -122,7 +144,8 @@ def _src(page, cls: str) -> str:
 def _wait_new_src(page, cls: str, old: str) -> str:
     page.wait_for_function(
         "([cls, old]) => { const i = document.querySelector('img.' + cls); return i && i.src && i.src !== old; }",
-        arg=[cls, old])
+        arg=[cls, old],
+    )
     return _src(page, cls)
 
 
@@ -132,7 +155,9 @@ def _image(page, cls: str) -> Image.Image:
         """async (cls) => { const r = await fetch(document.querySelector('img.' + cls).src);
         const b = new Uint8Array(await r.arrayBuffer()); let s = '';
         for (let i = 0; i < b.length; i += 32768) s += String.fromCharCode.apply(null, b.subarray(i, i + 32768));
-        return btoa(s); }""", cls)
+        return btoa(s); }""",
+        cls,
+    )
     img = Image.open(io.BytesIO(base64.b64decode(b64)))
     img.load()
     return img
@@ -142,12 +167,16 @@ def _wait_status(page, text: str) -> None:
     """Wait until the try-on shown is the one for ``text`` (the status line names the garment
     and the seed of the result on screen)."""
     page.wait_for_function(
-        "t => { const e = document.querySelector('.aif-status'); return e && e.innerText.replace(/\\u00a0/g, ' ').includes(t); }",
-        arg=text)
+        "t => { const e = document.querySelector('.aif-status');"
+        " return e && e.innerText.replace(/\\u00a0/g, ' ').includes(t); }",
+        arg=text,
+    )
 
 
 def _select(page, label: str, option_label: str) -> None:
-    page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{label}')")).locator("select").select_option(label=option_label)
+    page.locator(".widget-dropdown", has=page.locator(f"label:text-is('{label}')")).locator("select").select_option(
+        label=option_label
+    )
 
 
 def _upload(page, path: Path) -> None:
@@ -162,7 +191,11 @@ def _photos(clothing_small_dir: Path, n: int) -> list[Path]:
 
 
 def test_load_pick_category_and_generate(page):
-    options = page.locator(".widget-dropdown", has=page.locator("label:text-is('Category')")).locator("option").all_inner_texts()
+    options = (
+        page.locator(".widget-dropdown", has=page.locator("label:text-is('Category')"))
+        .locator("option")
+        .all_inner_texts()
+    )
     assert len(options) >= 2
     old = _src(page, "aif-swatch")
     before = _image(page, "aif-swatch")
@@ -185,8 +218,13 @@ def test_upload_photo_shows_result(page, clothing_small_dir):
     photo = _photos(clothing_small_dir, 1)[0]
     _upload(page, photo)
     _wait_status(page, f"Upload: {photo.name} ·")
-    assert page.locator(".widget-dropdown", has=page.locator("label:text-is('Garment')")).locator(
-        "select option:checked").inner_text().replace("\xa0", " ") == f"Upload: {photo.name}"
+    assert (
+        page.locator(".widget-dropdown", has=page.locator("label:text-is('Garment')"))
+        .locator("select option:checked")
+        .inner_text()
+        .replace("\xa0", " ")
+        == f"Upload: {photo.name}"
+    )
     shown = _image(page, "aif-result")
     with Image.open(photo) as src:
         assert abs(shown.width / shown.height - src.width / src.height) < 0.02
@@ -197,8 +235,10 @@ def _download(page, button: str, kind: str) -> Image.Image:
     old = page.locator(f".aif-download-{kind}").inner_text()
     page.get_by_role("button", name=button).click()
     page.wait_for_function(
-        "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText.trim() && e.innerText !== old; }",
-        arg=[f".aif-download-{kind}", old])
+        "([sel, old]) => { const e = document.querySelector(sel);"
+        " return e && e.innerText.trim() && e.innerText !== old; }",
+        arg=[f".aif-download-{kind}", old],
+    )
     with page.expect_download() as info:
         page.locator(f".aif-download-{kind} a").click()
     path = info.value.path()
@@ -257,7 +297,80 @@ def test_two_sessions_get_their_own_results(page, chromium, server):
         assert page.locator(".widget-text input").first.input_value() == "11"
         assert _image(page, "aif-swatch").tobytes() == seeds["11"]
         # the first session's upload is not in the second session's picker
-        assert not any(t.replace("\xa0", " ").startswith("Upload:") for t in other.locator(
-            ".widget-dropdown", has=other.locator("label:text-is('Garment')")).locator("option").all_inner_texts())
+        assert not any(
+            t.replace("\xa0", " ").startswith("Upload:")
+            for t in other.locator(".widget-dropdown", has=other.locator("label:text-is('Garment')"))
+            .locator("option")
+            .all_inner_texts()
+        )
     finally:
         other.context.close()
+
+
+# ---------------------------------------------------------------- kernels: culled, capped
+def _status(url: str) -> dict:
+    with urllib.request.urlopen(url + "aifashion/status", timeout=10) as r:
+        return json.load(r)
+
+
+def _tree(proc) -> tuple[int, float]:
+    """(kernel processes, resident MB) of the server and its children, read from /proc here."""
+    from aifashion.dashboard.serve import process_tree
+
+    tree = process_tree(proc.pid)
+    return sum("ipykernel" in c for _, c in tree.values()), sum(r for r, _ in tree.values()) / 2**20
+
+
+def test_closed_pages_free_their_kernels_and_a_full_server_says_so(chromium, model_args, clothing_small_dir, tmp_path):
+    """6 pages opened and closed one after another (half closed as a tab is, half dropped as a
+    crashed tab is), one page reloaded 3 times, one page refused by a full server: within 3
+    minutes at most one kernel is left and the memory is back near the baseline."""
+    args = [*model_args, "--max-sessions", "2", "--idle-timeout", "20", "--disconnect-grace", "3"]
+    with _serve(args, clothing_small_dir.parent, tmp_path / "voila.log") as (url, proc):
+        time.sleep(1.0)
+        _, baseline = _tree(proc)
+        peak = 0.0
+
+        def close(page, i):
+            if i % 2 == 0:
+                page.close(run_before_unload=True)  # a tab closed: Voila's unload request ends the kernel
+            page.context.close()  # odd i: the connection just drops; the grace period ends the kernel
+
+        first = _open(chromium, url)
+        body = first.inner_text("body")
+        assert "reload it" in first.inner_text(".aif-help") and "How it works" not in body and "8866" not in body
+        assert first.locator(".jp-MarkdownCell").count() == 0
+        garments = first.locator(".widget-dropdown", has=first.locator("label:text-is('Garment')"))
+        photos = [t.replace("\xa0", " ") for t in garments.locator("option").all_inner_texts() if "Photo:" in t]
+        assert photos and all(re.fullmatch(r"Photo: [a-z -]+ \d+", t) for t in photos), photos
+        for _ in range(3):
+            first.reload(timeout=LOAD_TIMEOUT_MS)
+            first.wait_for_function(
+                "() => { const i = document.querySelector('img.aif-result'); return i && i.src.startsWith('blob:'); }",
+                timeout=LOAD_TIMEOUT_MS,
+            )
+            assert _status(url)["sessions"] <= 2  # the old page's kernel went with the reload
+        second = _open(chromium, url)
+        peak = max(peak, _tree(proc)[1])
+        assert _status(url)["sessions"] == 2
+        full = chromium.new_context().new_page()
+        response = full.goto(url, timeout=LOAD_TIMEOUT_MS)
+        assert response.status == 503 and "The dashboard is full" in full.inner_text("body")
+        full.context.close()
+        close(first, 0)
+        close(second, 1)
+        for i in range(4):
+            page = _open(chromium, url)
+            peak = max(peak, _tree(proc)[1])
+            close(page, i)
+
+        deadline = time.monotonic() + 180
+        while (_status(url)["sessions"] or _tree(proc)[0]) and time.monotonic() < deadline:
+            time.sleep(1.0)
+        time.sleep(2.0)  # let the last kernel process exit
+        kernels, after = _tree(proc)
+        status = _status(url)
+        print(f"baseline {baseline:.0f} MB, peak {peak:.0f} MB, after {after:.0f} MB, {kernels} kernels, {status}")
+        assert status["sessions"] <= 1 and kernels <= 1
+        assert peak > baseline + 200, "the sessions did not show in the memory measured"
+        assert after < baseline + 0.5 * (peak - baseline), f"memory stayed up: {after:.0f} MB vs {baseline:.0f} MB"
