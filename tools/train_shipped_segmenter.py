@@ -6,7 +6,7 @@ fine-tuned on Clothing Co-Parsing (754 training photos) plus the labelled produc
 
 Usage (from the repository root, data in $AIFASHION_DATA):
 
-    .venv/bin/python tools/label_product_shots.py                     # masks -> local-data/product-masks
+    .venv/bin/python tools/label_product_shots.py                     # masks -> labels/product-masks (committed)
     # 1. train (resumable: run the same line again; `touch runs/seg/STOP` stops it after a checkpoint)
     .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg > runs/seg.log 2>&1
     # 2. evaluate the final EMA weights (CCP validation: last 100 ids; product-shot validation split),
@@ -42,21 +42,28 @@ MODEL = dict(
 )
 
 
-def contact_sheet(seg, product_photos: list[Path], street_photos: list[Path], out: Path, cell: int = 150) -> Path:
-    """24 product shots and 12 street photos with the garment (red) and person (blue) overlays."""
+def contact_sheet(seg, product_photos: list[Path], street_photos: list[Path], out: Path, cell: int = 140) -> Path:
+    """24 product shots and 12 street photos with their masks: the garment in its own colours, the rest
+    of the person tinted blue, the background darkened -- so a missed sleeve or a ring mask shows."""
+    import numpy as np
     from PIL import Image, ImageOps
-
-    from aifashion.segment import overlay
 
     tiles = []
     for p in product_photos + street_photos:
         img = Image.open(p).convert("RGB")
-        tiles.append(ImageOps.pad(overlay(img, seg.predict(img)), (cell, int(cell * 4 / 3)), color="white"))
+        img.thumbnail((cell * 2, cell * 2))
+        m = seg.predict(img)
+        a = np.asarray(img, np.float32)
+        g, person = m.garment[..., None] > 0.5, (m.person[..., None] > 0.5) & ~(m.garment[..., None] > 0.5)
+        shown = np.where(g, a, np.where(person, 0.45 * a + 0.55 * np.array([60, 110, 255]), 0.3 * a))
+        tile = Image.fromarray(shown.clip(0, 255).astype(np.uint8))
+        tiles.append(ImageOps.pad(tile, (cell, int(cell * 4 / 3)), color="white"))
     cols = 12
     h = int(cell * 4 / 3)
     sheet = Image.new("RGB", (cell * cols, h * ((len(tiles) + cols - 1) // cols)), "white")
     for i, t in enumerate(tiles):
         sheet.paste(t, (cell * (i % cols), h * (i // cols)))
+    sheet = sheet.quantize(colors=192, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     sheet.save(out, optimize=True)
     return out
 
@@ -66,7 +73,7 @@ def main() -> int:
     ap.add_argument("phase", choices=["train", "export"])
     ap.add_argument("--run", type=Path, default=REPO / "runs" / "seg")
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--masks", type=Path, default=REPO / "local-data" / "product-masks")
+    ap.add_argument("--masks", type=Path, default=REPO / "labels" / "product-masks")
     ap.add_argument("--steps", type=int, default=1500)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -77,6 +84,7 @@ def main() -> int:
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out", type=Path, default=paths.WEIGHTS_DIR / "segmenter_lite0.safetensors")
     ap.add_argument("--sheet", type=Path, default=REPO / "docs" / "segmenter_contact_sheet.png")
+    ap.add_argument("--sheet-only", action="store_true", help="export: only redraw the contact sheet of --out")
     args = ap.parse_args()
     root = paths.data_root(args.data_dir)
     if root is None:
@@ -127,6 +135,8 @@ def main() -> int:
         print(json.dumps({"step": res.step, "val_iou": res.metrics["iou"] if res.metrics else None}), flush=True)
         return 0
     ckpt = args.run / "last.pt"
+    if args.sheet_only:
+        return _sheet(args, load_segmenter("aifashion-lite0", weights=args.out), products, ccp)
     _, prod_val = product_split(args.masks)
     ck = torch.load(ckpt, map_location="cpu", weights_only=False)
     history = [
@@ -158,11 +168,16 @@ def main() -> int:
     out = export_checkpoint(ckpt, args.out, info)
     print(json.dumps({k: info[k] for k in ("val_iou", "products_val_garment_iou")}), flush=True)
     print(f"exported {out} ({out.stat().st_size / 1e6:.2f} MB); evaluation took {time.time() - t0:.0f}s")
+    return _sheet(args, seg, products, ccp)
+
+
+def _sheet(args, seg, products, ccp) -> int:
     import numpy as np
 
     from aifashion.segment.data import ccp_split
-    from aifashion.segment.products import photo_path
+    from aifashion.segment.products import photo_path, product_split
 
+    _, prod_val = product_split(args.masks)
     rng = np.random.default_rng(0)
     pick = sorted(rng.choice(len(prod_val), min(24, len(prod_val)), replace=False))
     street = ccp_split(ccp)[1]

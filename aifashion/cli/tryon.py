@@ -55,7 +55,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--blend", default="shade", help=f"blend mode: {', '.join(BLEND_MODES.names())}")
     parser.add_argument("--size", type=int, default=1024, help="drawn-flat size in pixels (default 1024)")
     parser.add_argument("--cutout", action="store_true", help="write the RGBA cut-out garment instead")
-    parser.add_argument("--segmenter", default="aifashion-ccp", help="segmenter for photos without --mask")
+    parser.add_argument("--segmenter", default="aifashion-lite0", help="segmenter for photos without --mask")
     parser.add_argument(
         "--segmenter-weights", type=Path, default=None, help="segmenter weights file (default: the shipped ones)"
     )

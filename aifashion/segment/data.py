@@ -365,3 +365,11 @@ def augment_batch(
     m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
     s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
     return ((x - m) / s).contiguous(), y
+
+
+def to_uint8_images(x: torch.Tensor, mean: tuple[float, ...] = MEAN, std: tuple[float, ...] = STD) -> np.ndarray:
+    """Undo the input normalisation for display: float (B, 3, H, W) normalised with ``mean``/``std``
+    -> uint8 (B, H, W, 3) in 0..255."""
+    m = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+    return ((x.float() * s + m).clamp(0, 1) * 255 + 0.5).byte().permute(0, 2, 3, 1).numpy()

@@ -1,0 +1,83 @@
+"""Segmenter speed: `Segmenter.predict` on a 1024-px photo, the new default beside the old model.
+
+Both shipped segmenters ('aifashion-lite0': EfficientNet-Lite0 Unet at 320 px; 'aifashion-ccp':
+resnet18 Unet at 192 px) predict the same photos in interleaved rounds, so that load changes hit
+both alike. The photos are CCP validation photos and product shots resized to 1024 px on their
+longest side (a synthetic photo when no data folder is found; it says so).
+
+Usage: python bench/segment_speed.py [--repeats N] [--threads T]
+Prints the machine line, each model's median and best wall-clock time per photo, and last the
+new model's median per photo (the figure the issue asks for: <= 250 ms with 2 threads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from _common import machine  # noqa: E402  (bench/ is on sys.path)
+
+
+def photos(n: int) -> tuple[list[Image.Image], str]:
+    from aifashion.paths import CCP, CLOTHING_SMALL, data_root
+
+    root = data_root()
+    files = []
+    if root is not None:
+        files = sorted((root / CCP / "photos").glob("*.jpg"))[-n // 2 :]
+        files += sorted((root / CLOTHING_SMALL).rglob("*.jpg"))[: n - len(files)]
+    if not files:
+        g = torch.Generator().manual_seed(0)
+        return [Image.fromarray((torch.rand(1024, 683, 3, generator=g) * 255).byte().numpy())] * n, "synthetic photo"
+    out = []
+    for f in files:
+        im = Image.open(f).convert("RGB")
+        s = 1024 / max(im.size)
+        out.append(im.resize((round(im.width * s), round(im.height * s)), Image.BILINEAR))
+    return out, f"{len(out)} real photos at 1024 px"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--photos", type=int, default=8)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    from aifashion.segment import load_segmenter
+
+    models = {name: load_segmenter(name) for name in ("aifashion-lite0", "aifashion-ccp")}
+    imgs, what = photos(args.photos)
+    print(machine(torch.device("cpu")))
+    print(f"input: {what}")
+    for seg in models.values():  # warm-up
+        seg.predict(imgs[0])
+    times: dict[str, list[float]] = {n: [] for n in models}
+    for _ in range(args.repeats):
+        for img in imgs:
+            for name, seg in models.items():
+                t = time.perf_counter()
+                seg.predict(img)
+                times[name].append(time.perf_counter() - t)
+    for name, ts in times.items():
+        cfg = models[name].config
+        print(f"{name:16s} ({cfg.encoder_name}, {cfg.input_size} px): median {1e3 * statistics.median(ts):.0f} ms, "
+              f"best {1e3 * min(ts):.0f} ms per photo over {len(ts)} predictions")
+    ratio = statistics.median(times["aifashion-lite0"]) / statistics.median(times["aifashion-ccp"])
+    print(f"new / old time per photo: {ratio:.2f}x")
+    print(f"aifashion-lite0 median per 1024-px photo ({args.threads} threads): "
+          f"{1e3 * statistics.median(times['aifashion-lite0']):.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
