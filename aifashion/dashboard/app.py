@@ -1,8 +1,9 @@
 """``TryOnApp``: the ipywidgets try-on dashboard (layout + callbacks, no algorithms).
 
-Three columns -- pattern, garment, result -- each a panel in its own module (widgets and
-layout only); this class wires them. Every callback reads the controls and calls
-:class:`~aifashion.dashboard.session.TryOnSession`, which calls the package
+Three columns -- pattern (with "use my fabric"), garment, result -- each a panel in its own module
+(widgets and layout only); this class wires them. The page shows the try-on at working size; the
+result download is composited at the photo's own size when its button is clicked. Every callback
+reads the controls and calls :class:`~aifashion.dashboard.session.TryOnSession`, which calls the package
 (``generate``, ``segment``, ``compose``, ``garments``, ``imageio``).
 """
 
@@ -19,13 +20,14 @@ import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+from aifashion.dashboard.fabric_panel import FabricPanel
 from aifashion.dashboard.garment_panel import GarmentPanel
+from aifashion.dashboard.loading import load_generator_arg, pick_samples, segmenter_factory
 from aifashion.dashboard.pattern_panel import NO_MIX, PatternPanel
 from aifashion.dashboard.result_panel import ResultPanel
 from aifashion.dashboard.session import (
     DOWNLOAD_FORMATS,
     TryOnSession,
-    default_sample_folder,
     encode_image,
     fit_within,
     mask_overlay,
@@ -34,26 +36,17 @@ from aifashion.dashboard.session import (
 from aifashion.dashboard.style import header
 from aifashion.imageio import ImageError
 
-#: sample-photo classes that are no place for a textile pattern
-NOT_GARMENTS = frozenset({"shoes", "hat"})
 SWATCH_PX = 576  # the 3 x 3 swatch's side on the page
-
-
-def _round_robin(photos: list[Path], limit: int) -> list[Path]:
-    """Up to ``limit`` photos, taking one per class folder in turn (sorted, deterministic)."""
-    by_class: dict[str, list[Path]] = {}
-    for p in sorted(photos):
-        by_class.setdefault(p.parent.name, []).append(p)
-    out: list[Path] = []
-    i = 0
-    while len(out) < limit and any(i < len(v) for v in by_class.values()):
-        out += [v[i] for v in by_class.values() if i < len(v)][: limit - len(out)]
-        i += 1
-    return out
 
 
 def _jpeg(img: Image.Image, longest: int) -> bytes:
     return encode_image(fit_within(img, longest), "JPEG", quality=88)
+
+
+def _first_file(files) -> tuple[str, bytes]:
+    """(name, content) of a ``FileUpload`` value's first file (ipywidgets 8 tuple or 7 dict)."""
+    f = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
+    return f["name"], bytes(f["content"])
 
 
 class TryOnApp:
@@ -79,7 +72,7 @@ class TryOnApp:
     def __init__(
         self,
         generator=None,
-        segmenter="aifashion-ccp",
+        segmenter="aifashion-lite0",
         *,
         segmenter_weights: str | os.PathLike | None = None,
         samples: str | os.PathLike | None | bool = None,
@@ -90,21 +83,17 @@ class TryOnApp:
         display_px: int = 480,
         max_samples: int = 12,
     ) -> None:
-        generator = self._load_generator(generator, device)
-        segmenter = self._segmenter_factory(segmenter, segmenter_weights, device)
-        photos: list[Path] = []
-        if samples is not False:
-            folder = default_sample_folder(samples if samples not in (None, True) else None)
-            if folder is not None:
-                from aifashion.garments import sample_photos
-
-                photos = [p for p in sample_photos(folder) if p.parent.name not in NOT_GARMENTS]
-                photos = _round_robin(photos, max_samples)
+        generator = load_generator_arg(generator, device)
+        segmenter = segmenter_factory(segmenter, segmenter_weights, device)
+        photos = pick_samples(samples, max_samples)
         self.session = TryOnSession(generator, segmenter, sample_photos=photos, work_size=work_size, tile_px=tile_px)
         self.display_px = int(display_px)
         self._rng = np.random.default_rng(seed)
         self.timings: dict[str, float] = {}
-        self.tile: Image.Image | None = None
+        self.tile: Image.Image | None = None  # the pattern tile worn now (generated or fabric, recoloured)
+        self.fabric_tile: Image.Image | None = None  # the seamless tile of the user's fabric, when in use
+        self.fabric_name = ""
+        self._fabric_n = 0  # numbers each fabric upload (its recolouring cache key)
         self.result = None  # compose.TryOn of the current garment + pattern
         self.garment_view = None
         self._build()
@@ -112,34 +101,12 @@ class TryOnApp:
         self.refresh_pattern()
         self.refresh_garment()
 
-    # ------------------------------------------------------------------ loading
-    @staticmethod
-    def _load_generator(generator, device):
-        if generator is not None and hasattr(generator, "render"):
-            return generator
-        from aifashion.gan.generate import load_generator
-
-        path = generator if generator is not None else (os.environ.get("AIFASHION_GENERATOR") or None)
-        return load_generator(path, device=device)
-
-    @staticmethod
-    def _segmenter_factory(segmenter, weights, device):
-        if segmenter is None or hasattr(segmenter, "predict"):
-            return segmenter
-        name = str(segmenter)
-        weights = weights if weights is not None else (os.environ.get("AIFASHION_SEGMENTER_WEIGHTS") or None)
-
-        def load():
-            from aifashion.segment import load_segmenter
-
-            return load_segmenter(name, weights=weights, device=device)
-
-        return load
-
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
         """Three panels (one file each: pattern_panel, garment_panel, result_panel) under a header."""
-        self.pattern_panel = p = PatternPanel(self.session.classes)
+        self.fabric_panel = f = FabricPanel()
+        self.pattern_panel = p = PatternPanel(self.session.classes, fabric=f.widget)
+        self.palette, self.fabric_upload, self.fabric_back, self.tile_cm = p.palette, f.upload, f.back, f.tile_cm
         self.garment_panel = g = GarmentPanel(self.session.garment_choices())
         # the panels' controls, under the names the callbacks (and tests) use
         self.category, self.mix_with, self.mix, self.seed = p.category, p.mix_with, p.mix, p.seed
@@ -157,13 +124,15 @@ class TryOnApp:
     def _wire(self) -> None:
         # Sliders update live: ipywidgets keeps at most one change in flight and merges the
         # rest, so dragging never queues more work than the kernel can do.
-        for w in (self.category, self.mix_with, self.mix, self.seed):
+        for w in (self.category, self.mix_with, self.mix, self.seed, self.palette):
             w.observe(self._on_pattern_change, names="value")
+        self.fabric_upload.observe(self._on_fabric_upload, names="value")
+        self.fabric_back.on_click(self._on_fabric_back)
         self.new_pattern.on_click(self._on_new_pattern)
         self.picker.observe(self._on_garment_change, names="value")
         self.upload.observe(self._on_upload, names="value")
         self.show_mask.observe(self._on_mask_toggle, names="value")
-        for w in (self.scale, self.rotation):
+        for w in (self.scale, self.rotation, self.tile_cm):
             w.observe(self._on_placement_change, names="value")
         self.dl_pattern_btn.on_click(self._on_download_pattern)
         self.dl_result_btn.on_click(self._on_download_result)
@@ -190,11 +159,36 @@ class TryOnApp:
     def mix_value(self) -> tuple[str, float] | None:
         return self.pattern_panel.mix_value
 
+    @property
+    def tile_cm_value(self) -> float | None:
+        """The fabric tile's real-world size (cm) while a fabric is worn, else None."""
+        return float(self.tile_cm.value) if self.fabric_tile is not None else None
+
+    def _use_fabric(self, tile: Image.Image | None, name: str = "") -> None:
+        """Wear ``tile`` (the user's fabric) instead of generated patterns, or go back (None):
+        the controls of the source not in use are disabled."""
+        self.fabric_tile, self.fabric_name = tile, name
+        self._fabric_n += tile is not None
+        fabric = tile is not None
+        for w in (self.category, self.mix_with, self.seed, self.new_pattern, self.scale, self.dl_size):
+            w.disabled = fabric
+        self.mix.disabled = fabric or self.mix_with.value == NO_MIX
+        self.tile_cm.disabled = self.fabric_back.disabled = not fabric
+        self.refresh_pattern()
+        self.refresh_result()
+
     # ------------------------------------------------------------------ pipeline steps
     def refresh_pattern(self) -> None:
-        """Render the pattern tile (one generator call) and show it 3 x 3 as the swatch."""
+        """Render the pattern tile (one generator call; or the fabric's tile), recolour it to the
+        chosen palette, and show it 3 x 3 as the swatch."""
         t0 = time.perf_counter()
-        self.tile = self.session.pattern(self.category.value, self.seed.value, self.session.tile_px, self.mix_value)
+        if self.fabric_tile is not None:
+            base, key = self.fabric_tile, ("fabric", self._fabric_n)
+        else:
+            key = (self.category.value, self.seed.value, self.mix_value)
+            base = self.session.pattern(self.category.value, self.seed.value, self.session.tile_px, self.mix_value)
+        palette = self.pattern_panel.palette_value
+        self.tile = base if palette is None else self.session.recolored(key, base, palette)
         t1 = time.perf_counter()
         self.swatch.value = encode_image(tiled_swatch(self.tile, 3, size=SWATCH_PX), "JPEG", quality=88)
         self.timings.update(tile=t1 - t0, swatch=time.perf_counter() - t1)
@@ -234,24 +228,27 @@ class TryOnApp:
         if g is None or self.tile is None:
             return
         t1 = time.perf_counter()
-        self.result = self.session.try_on(g, self.tile, self.scale.value, self.rotation.value)
+        cm = self.tile_cm_value
+        self.result = self.session.try_on(g, self.tile, self.scale.value, self.rotation.value, tile_cm=cm)
         t2 = time.perf_counter()
         self.result_image.value = _jpeg(Image.fromarray(self.result.rgb, "RGB"), self.display_px)
         t3 = time.perf_counter()
         self.timings.update(composite=t2 - t1, encode=t3 - t2)
         self.dl_result.clear()
         h, w = self.result.rgb.shape[:2]
-        period = self.tile.size[0] * self.session.compose_scale(g, self.scale.value)
+        period = self.tile.size[0] * self.session.magnification(g, self.tile, self.scale.value, cm)
+        what = f"{self.category.value} seed {self.seed.value}" if cm is None else f"fabric {self.fabric_name}"
+        full = g.full_size or (w, h)
         self.status.value = (
-            f"<span class='aif-muted'>{html.escape(g.label)} · {html.escape(self.category.value)} seed "
-            f"{self.seed.value} · {w}×{h} px · pattern repeats every {period:.0f} px · "
+            f"<span class='aif-muted'>{html.escape(g.label)} · {html.escape(what)} · {w}×{h} px shown, "
+            f"{full[0]}×{full[1]} px download · pattern repeats every {period:.0f} px · "
             f"composite {1000 * (t2 - t1):.0f} ms</span>"
         )
 
     # ------------------------------------------------------------------ callbacks
     @_guard
     def _on_pattern_change(self, change=None) -> None:
-        self.mix.disabled = self.mix_with.value == NO_MIX
+        self.mix.disabled = self.fabric_tile is not None or self.mix_with.value == NO_MIX
         self.refresh_pattern()
         self.refresh_result()
 
@@ -277,11 +274,9 @@ class TryOnApp:
 
     @_guard
     def _on_upload(self, change) -> None:
-        files = change["new"]
-        if not files:
+        if not change["new"]:
             return
-        f = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
-        name, content = f["name"], f["content"]
+        name, content = _first_file(change["new"])
         self.message.value = ""
         try:
             label, key = self.session.add_upload(bytes(content), name=name)
@@ -296,6 +291,28 @@ class TryOnApp:
         self.picker.value = key
 
     @_guard
+    def _on_fabric_upload(self, change) -> None:
+        """A fabric photo -> its seamless tile, worn from now on; a bad file -> one line, no change."""
+        if not change["new"]:
+            return
+        name, content = _first_file(change["new"])
+        self.fabric_panel.show(f"{name}: making a seamless tile…")
+        try:
+            tile = self.session.fabric_tile(content, name)
+        except (ImageError, ValueError) as exc:
+            self.fabric_panel.show(f"{name}: {exc}", error=True)
+            return
+        finally:
+            self.fabric_upload.value = ()  # forget the raw bytes; the same file may be chosen again
+        self.fabric_panel.show(f"{name}: a seamless {tile.width}×{tile.height} px tile.")
+        self._use_fabric(tile, name)
+
+    @_guard
+    def _on_fabric_back(self, _button=None) -> None:
+        self.fabric_panel.message.value = ""
+        self._use_fabric(None)
+
+    @_guard
     def _on_download_pattern(self, _button=None) -> None:
         t0 = time.perf_counter()
         fmt, size = self.dl_format.value, int(self.dl_size.value)
@@ -304,7 +321,13 @@ class TryOnApp:
         )
         self.dl_pattern_btn.disabled = True
         try:
-            data, name = self.session.render_download(self.category.value, self.seed.value, size, self.mix_value, fmt)
+            if self.fabric_tile is not None:  # the fabric's tile at its own size (nothing to render)
+                stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(self.fabric_name).stem)[:40]
+                data, name = encode_image(self.tile, fmt), f"fabric-{stem}-tile.{DOWNLOAD_FORMATS[fmt][2]}"
+            else:
+                data, name = self.session.render_download(
+                    self.category.value, self.seed.value, size, self.mix_value, fmt, self.pattern_panel.palette_value
+                )
         except Exception:
             self.dl_pattern.clear()
             raise
@@ -314,14 +337,28 @@ class TryOnApp:
 
     @_guard
     def _on_download_result(self, _button=None) -> None:
-        if self.result is None:
+        """The try-on at the photo's own size (composited now, up to 40 MP), encoded for the link."""
+        if self.result is None or self.garment_view is None:
             raise ValueError("there is no try-on result yet")
-        fmt = self.dl_result_format.value
-        g = self.garment_view
-        stem = Path(g.label.split(": ", 1)[-1]).stem if g is not None else "garment"
+        t0 = time.perf_counter()
+        fmt, g = self.dl_result_format.value, self.garment_view
+        stem = Path(g.label.split(": ", 1)[-1]).stem
         stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:40] or "garment"
-        name = f"tryon-{stem}-{self.category.value}-seed{self.seed.value}.{DOWNLOAD_FORMATS[fmt][2]}"
-        self.dl_result.set(encode_image(self.result.rgb, fmt), name, DOWNLOAD_FORMATS[fmt][1])
+        what = f"{self.category.value}-seed{self.seed.value}" if self.fabric_tile is None else "fabric"
+        name = f"tryon-{stem}-{what}.{DOWNLOAD_FORMATS[fmt][2]}"
+        w, h = g.full_size or g.image.size
+        self.dl_result.busy(f"Compositing at {w}×{h} px")
+        self.dl_result_btn.disabled = True
+        try:
+            rgb = self.session.full_try_on(g, self.tile, self.scale.value, self.rotation.value, self.tile_cm_value)
+            data = encode_image(self.result.rgb if rgb is None else rgb, fmt)
+            del rgb  # only the encoded file stays
+        except Exception:
+            self.dl_result.clear()
+            raise
+        finally:
+            self.dl_result_btn.disabled = False
+        self.dl_result.set(data, name, DOWNLOAD_FORMATS[fmt][1], note=f", made in {time.perf_counter() - t0:.1f} s")
 
     # ------------------------------------------------------------------ convenience
     def select_garment(self, key: Hashable) -> None:

@@ -24,6 +24,7 @@ class GarmentPanel:
         self.upload = W.FileUpload(
             accept=UPLOAD_ACCEPT, multiple=False, description="Upload photo", layout=lay(width="180px")
         )
+        self.upload.add_class("aif-photo-upload")
         self.message = W.HTML(value="")
         self.message.add_class("aif-message")
         self.original = W.Image(format="jpeg", layout=lay(width="100%", max_width="400px"))

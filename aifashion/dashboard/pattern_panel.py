@@ -1,5 +1,6 @@
-"""``PatternPanel``: the dashboard's first column -- category, mix, seed, the 3 x 3 swatch and the
-pattern download controls. Widgets and layout only; ``TryOnApp`` wires the callbacks."""
+"""``PatternPanel``: the dashboard's first column -- category, mix, seed, colours (palette), the
+3 x 3 swatch, "use my fabric" (``FabricPanel``) and the pattern download controls. Widgets and
+layout only; ``TryOnApp`` wires the callbacks."""
 
 from __future__ import annotations
 
@@ -10,14 +11,25 @@ from aifashion.dashboard.session import DOWNLOAD_FORMATS, MAX_DOWNLOAD_SIZE
 from aifashion.dashboard.style import column
 
 NO_MIX = "(none)"
+#: The palette dropdown's first choice: the pattern's own colours.
+ORIGINAL = "original"
 DOWNLOAD_SIZES = (256, 512, 1024, 2048, MAX_DOWNLOAD_SIZE)
 STYLE = {"description_width": "72px"}
+
+
+def palette_names() -> list[str]:
+    """``ORIGINAL`` and the named palettes of ``aifashion.gan.palette`` (none if it is absent)."""
+    try:
+        from aifashion.gan.palette import PALETTES
+    except ImportError:
+        return [ORIGINAL]
+    return [ORIGINAL, *PALETTES]
 
 
 class PatternPanel:
     """The pattern column for the generator's ``classes``; ``.widget`` is the column."""
 
-    def __init__(self, classes: list[str]) -> None:
+    def __init__(self, classes: list[str], fabric: W.Widget | None = None) -> None:
         lay, full = W.Layout, W.Layout(width="96%")
         self.category = W.Dropdown(options=classes, value=classes[0], description="Category", style=STYLE, layout=full)
         self.mix_with = W.Dropdown(
@@ -41,6 +53,9 @@ class PatternPanel:
         self.new_pattern = W.Button(
             description="New pattern", icon="random", button_style="primary", layout=lay(width="130px")
         )
+        self.palette = W.Dropdown(
+            options=palette_names(), value=ORIGINAL, description="Colours", style=STYLE, layout=full
+        )
         self.swatch = W.Image(format="jpeg", layout=lay(width="100%", max_width="400px"))
         self.swatch.add_class("aif-picture")
         self.swatch.add_class("aif-swatch")
@@ -56,8 +71,10 @@ class PatternPanel:
             self.mix_with,
             self.mix,
             W.HBox([self.seed, self.new_pattern]),
+            self.palette,
             self.swatch,
             W.HTML('<span class="aif-muted">3 × 3 tiles of the pattern: a seamless pattern shows no seam.</span>'),
+            *([fabric] if fabric is not None else []),
             W.HTML(f"<b>Download the pattern</b> (rendered at full size, up to {MAX_DOWNLOAD_SIZE} px)"),
             W.HBox([self.dl_size, self.dl_format]),
             self.dl_button,
@@ -70,3 +87,8 @@ class PatternPanel:
         if self.mix_with.value == NO_MIX or self.mix.value <= 0.0:
             return None
         return (self.mix_with.value, float(self.mix.value))
+
+    @property
+    def palette_value(self) -> str | None:
+        """The chosen palette's name, or None for the pattern's own colours."""
+        return None if self.palette.value == ORIGINAL else self.palette.value

@@ -390,3 +390,102 @@ def test_help_line_and_voila_settings(monkeypatch, tmp_path):
                  "--DashboardKernelManager.cull_connected=True"):  # fmt: skip
         assert flag in argv
     assert 2 <= default_max_sessions() <= 16
+
+
+# ---------------------------------------------------------------- full-size result, own fabric, palette
+def _big_upload(clothing_small_dir: Path, size=(2400, 3600)) -> bytes:
+    """A sample photo upscaled to ``size`` (w, h) as a JPEG: a 8.6-MP upload."""
+    with Image.open(_photo(clothing_small_dir, "dress")) as src:
+        return _encoded(src.convert("RGB").resize(size, Image.BICUBIC), "JPEG")
+
+
+def test_result_of_a_big_upload_downloads_at_the_photos_size(app, clothing_small_dir):
+    import time
+
+    _upload(app, "big-dress.jpg", _big_upload(clothing_small_dir))
+    g = app.garment_view
+    assert "aif-error" not in app.message.value and g.full_size == (2400, 3600)
+    assert g.image.size == (683, 1024) and "2400×3600 px download" in app.status.value
+    app.scale.value = 1.5
+    app.rotation.value = 30.0
+    preview = app.result.rgb.copy()
+    app.dl_result_format.value = "PNG"
+    t0 = time.perf_counter()
+    app.dl_result_btn.click()
+    print(f"full-size 2400x3600 result: {time.perf_counter() - t0:.1f} s")
+    assert "aif-error" not in app.message.value
+    full = _decode(app.dl_result.data)
+    assert full.format == "PNG" and full.size == (2400, 3600)
+    small = np.asarray(full.resize(g.image.size, Image.BOX), np.float32)
+    diff = np.abs(small - preview.astype(np.float32))
+    inside = g.mask > 0.9
+    # the same pattern, scale, rotation and shading: the downscaled download is the preview
+    assert diff.mean() < 2.0 and diff[inside].mean() < 4.0, (diff.mean(), diff[inside].mean())
+    outside = g.mask < 0.01
+    assert diff[outside].mean() < 1.0  # the photo outside the garment is the photo
+    assert app.garment_view.prepared is g.prepared  # nothing full-size was kept on the garment
+
+
+def test_drawn_flat_downloads_at_its_own_size(app):
+    app.dl_result_btn.click()
+    assert np.array_equal(np.asarray(_decode(app.dl_result.data)), app.result.rgb)
+
+
+def test_own_fabric_is_tiled_sized_in_cm_and_worn(app, fingercamera_dir):
+    from aifashion.dashboard.session import GARMENT_WIDTH_CM, garment_width_px
+
+    before = bytes(app.result_image.value)
+    photo = sorted((fingercamera_dir / "striped").glob("*"))[0]
+    _upload_to(app.fabric_upload, photo.name, photo.read_bytes())
+    assert "aif-error" not in app.fabric_panel.message.value and "seamless" in app.fabric_panel.message.value
+    assert app.fabric_tile is not None and app.tile is app.fabric_tile and app.fabric_upload.value == ()
+    assert bytes(app.result_image.value) != before and "fabric " + photo.name in app.status.value
+    assert app.category.disabled and app.scale.disabled and not app.tile_cm.disabled
+    g = app.garment_view
+    for cm in (10.0, 25.0):
+        app.tile_cm.value = cm
+        period = app.tile.width * app.session.magnification(g, app.tile, tile_cm=cm)
+        assert period == pytest.approx(cm / GARMENT_WIDTH_CM * garment_width_px(g.mask))
+        assert f"repeats every {period:.0f} px" in app.status.value
+    app.dl_pattern_btn.click()
+    assert _decode(app.dl_pattern.data).size == app.fabric_tile.size and app.dl_pattern.filename.startswith("fabric-")
+    app.fabric_back.click()
+    assert app.fabric_tile is None and not app.category.disabled and app.tile_cm.disabled
+    assert app.tile.size == (app.session.tile_px,) * 2 and "seed" in app.status.value
+
+
+def test_bad_fabric_shows_a_message_and_the_app_keeps_working(app):
+    before = bytes(app.result_image.value)
+    for name, data in {
+        "notes.jpg": b"not a photo\n" * 20,
+        "tiny.png": _encoded(Image.new("RGB", (40, 30)), "PNG"),
+    }.items():
+        _upload_to(app.fabric_upload, name, data)
+        msg = app.fabric_panel.message.value
+        assert "aif-error" in msg and name in msg and len(msg.splitlines()) == 1
+        assert app.fabric_tile is None and bytes(app.result_image.value) == before
+    app.seed.value = 5
+    assert bytes(app.result_image.value) != before
+
+
+def test_palette_recolours_the_pattern_and_its_download(app, generator):
+    from aifashion.gan.palette import PALETTES
+
+    assert list(app.palette.options) == ["original", *PALETTES]
+    tile, swatch = app.tile, bytes(app.swatch.value)
+    app.palette.value = "navy-cream"
+    assert app.tile is not tile and bytes(app.swatch.value) != swatch
+    assert np.array_equal(np.asarray(app.tile), np.asarray(generator.render(app.category.value, app.seed.value,
+                                                                            256, palette="navy-cream")))  # fmt: skip
+    app.dl_size.value = 256
+    app.dl_pattern_btn.click()
+    assert "-navy-cream-" in app.dl_pattern.filename
+    app.palette.value = "original"
+    assert np.array_equal(np.asarray(app.tile), np.asarray(tile))
+
+
+def _upload_to(widget, name: str, data: bytes) -> None:
+    widget.value = (
+        {"name": name, "type": "", "size": len(data), "content": memoryview(data),
+         "last_modified": datetime.datetime.now(datetime.UTC)},
+    )  # fmt: skip

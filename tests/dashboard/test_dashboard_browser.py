@@ -179,10 +179,11 @@ def _select(page, label: str, option_label: str) -> None:
     )
 
 
-def _upload(page, path: Path) -> None:
-    """Choose a file with the upload button, as a user does (its <input> is not in the DOM)."""
+def _upload(page, path: Path, cls: str = "aif-photo-upload") -> None:
+    """Choose a file with an upload button (the garment photo's; ``aif-fabric-upload``: the
+    fabric's), as a user does (its <input> is not in the DOM)."""
     with page.expect_file_chooser() as chooser:
-        page.locator("button.widget-upload, .widget-upload").first.click()
+        page.locator(f".{cls}").first.click()
     chooser.value.set_files(str(path))
 
 
@@ -278,6 +279,36 @@ def test_invalid_upload_reports_error_then_valid_upload_works(page, clothing_sma
     shot = Path(os.environ.get("AIFASHION_DASHBOARD_SCREENSHOT") or tmp_path / "dashboard.png")
     page.screenshot(path=str(shot), full_page=True)
     assert Image.open(shot).width >= 1000
+
+
+def test_own_fabric_good_and_bad_file(page, fingercamera_dir, tmp_path):
+    """A text file named .jpg: one line of error, nothing else changes, the app goes on; a
+    FingerCamera photo: its seamless tile is worn (the result changes); then back to patterns."""
+    bad = tmp_path / "fabric-notes.jpg"
+    bad.write_bytes(b"this is text, not a fabric photo\n" * 10)
+    _upload(page, bad, "aif-fabric-upload")
+    err = page.locator(".aif-fabric-message .aif-error")
+    err.wait_for()
+    assert "fabric-notes.jpg" in err.inner_text() and "not an image" in err.inner_text()
+    assert len(err.inner_text().strip().splitlines()) == 1
+    old = _src(page, "aif-result")
+    page.get_by_role("button", name="New pattern").click()  # still working
+    _wait_new_src(page, "aif-result", old)
+
+    photo = sorted((fingercamera_dir / "checkered").glob("*.jpg"))[0]
+    before = _image(page, "aif-result")
+    old = _src(page, "aif-result")
+    _upload(page, photo, "aif-fabric-upload")
+    _wait_status(page, f"fabric {photo.name} ·")
+    _wait_new_src(page, "aif-result", old)
+    after = _image(page, "aif-result")
+    assert after.size == before.size and after.tobytes() != before.tobytes()
+    assert page.locator(".aif-fabric-message .aif-error").count() == 0
+    assert "seamless" in page.locator(".aif-fabric-message").inner_text()
+
+    page.get_by_role("button", name="Generated patterns").click()
+    _wait_status(page, " seed ")
+    assert page.locator(".aif-error").count() == 0
 
 
 def test_two_sessions_get_their_own_results(page, chromium, server):

@@ -1,4 +1,5 @@
 """notebooks/02_train_dcgan.ipynb runs top to bottom under papermill with smoke parameters."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,27 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
         str(repo_root / "notebooks" / "02_train_dcgan.ipynb"),
         str(tmp_path / "02_executed.ipynb"),
         kernel_name="python3",
-        parameters=dict(data_dir=str(fingercamera_dir), out_dir=str(out), model="tileable", steps=2, batch=4,
-                        data_size=96, max_per_class=3, baseline_steps=2, eval_per_class=3, real_views=32,
-                        classifier_steps=3, big_size=128, show_size=64, sample_every=1, ckpt_every=2, seed=0, device="cpu",
-                        num_threads=1),
+        parameters=dict(
+            data_dir=str(fingercamera_dir),
+            out_dir=str(out),
+            model="tileable",
+            steps=2,
+            batch=4,
+            data_size=96,
+            max_per_class=3,
+            baseline_steps=2,
+            eval_per_class=3,
+            real_views=32,
+            classifier_steps=3,
+            big_size=128,
+            show_size=64,
+            sample_every=1,
+            ckpt_every=2,
+            seed=0,
+            device="cpu",
+            num_threads=1,
+            probe_steps=2,
+        ),
         cwd=str(tmp_path),
         progress_bar=False,
     )
@@ -50,10 +68,45 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
     assert all(0.0 <= v <= 1.0 for v in per["w1_to_real_per_class"].values())
     assert 0.0 <= base["periodicity"]["median"] <= 1.0 and "w1_to_real_per_class" not in base["periodicity"]
     assert 0.0 <= metrics["classifier_heldout_accuracy"] <= 1.0
-    for name in ("real_crops.png", "losses_tileable.png", "losses_dcgan.png", "tiles_tileable.png",
-                 "tiles_baseline.png", "big_tileable.png", "mix.png", "metrics.png"):
+    for name in (
+        "real_crops.png",
+        "losses_tileable.png",
+        "losses_dcgan.png",
+        "tiles_tileable.png",
+        "tiles_baseline.png",
+        "big_tileable.png",
+        "mix.png",
+        "metrics.png",
+    ):
         assert (out / name).stat().st_size > 2000, name
     executed = json.loads((tmp_path / "02_executed.ipynb").read_text())
-    images = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
-              if "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in executed["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) >= 8  # figures are shown inline too
+    printed = "".join(
+        t
+        for c in executed["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        for t in o.get("text", [])
+    )
+    assert "estimated training time" in printed and "s/step x 2 steps" in printed  # the estimate came first
+    assert not (out / "probe").exists()  # the timing runs are thrown away
+
+
+def test_notebook_02_defaults_are_sized_for_a_cpu(repo_root):
+    """The parameters cell: CPU defaults with the GPU values in comments (no '=' in a comment,
+    which papermill's parser warns about), and the measured run time stated in the markdown."""
+    nb = json.loads((repo_root / "notebooks" / "02_train_dcgan.ipynb").read_text())
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    lines = [ln for ln in "".join(cell["source"]).splitlines() if ln and not ln.startswith("#")]
+    assert all("=" not in ln.split("#", 1)[1] for ln in lines if "#" in ln)
+    params = {ln.split("=")[0].strip(): ln.split("=")[1].split("#")[0].strip() for ln in lines}
+    assert int(params["steps"]) <= 300 and "GPU: 3000" in "".join(cell["source"])
+    text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    assert "under papermill" in text and "negative KID" in text

@@ -1,0 +1,59 @@
+"""Image helpers of the dashboard (no widgets, no state): resizing for the page, the 3 x 3 swatch,
+the mask overlay and the download encoders. PIL RGB or uint8 ``HxWx3`` arrays in, as documented."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+#: Download formats: name -> (PIL format, MIME type, file suffix).
+DOWNLOAD_FORMATS = {"PNG": ("PNG", "image/png", "png"), "JPEG": ("JPEG", "image/jpeg", "jpg")}
+
+
+def fit_within(img: Image.Image, longest: int) -> Image.Image:
+    """Downscale ``img`` (never upscale) so that its longest side is at most ``longest``."""
+    w, h = img.size
+    if max(w, h) <= longest:
+        return img
+    s = longest / max(w, h)
+    return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
+
+
+def tiled_swatch(tile: Image.Image, reps: int = 3, size: int | None = None) -> Image.Image:
+    """Repeat ``tile`` ``reps`` x ``reps`` times (optionally resized so the swatch is ``size``
+    pixels square) -- a seamless tile shows no seam at the joins."""
+    if size is not None:
+        t = max(1, size // reps)
+        tile = tile.resize((t, t), Image.BILINEAR) if tile.size != (t, t) else tile
+    w, h = tile.size
+    out = Image.new("RGB", (w * reps, h * reps))
+    for i in range(reps):
+        for j in range(reps):
+            out.paste(tile, (j * w, i * h))
+    return out
+
+
+def mask_overlay(image: Image.Image, mask: np.ndarray, color=(0, 200, 255), alpha: float = 0.5) -> Image.Image:
+    """Tint ``image`` with ``color`` where ``mask`` (float HxW in [0, 1]) is on; PIL RGB out."""
+    arr = np.asarray(image, dtype=np.float32)
+    m = np.clip(np.asarray(mask, dtype=np.float32), 0.0, 1.0)[..., None] * alpha
+    out = arr * (1.0 - m) + np.asarray(color, np.float32) * m
+    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def encode_image(img: Image.Image | np.ndarray, fmt: str = "PNG", quality: int = 92) -> bytes:
+    """Encode an RGB image as PNG or JPEG bytes (``fmt`` is a key of ``DOWNLOAD_FORMATS``)."""
+    if isinstance(img, np.ndarray):
+        img = Image.fromarray(img, "RGB")
+    fmt = fmt.upper()
+    if fmt not in DOWNLOAD_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(DOWNLOAD_FORMATS)}")
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        # compress_level 1: ~3x faster than the default 6 for ~10% more bytes.
+        img.save(buf, "PNG", compress_level=1)
+    else:
+        img.save(buf, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2)
+    return buf.getvalue()
