@@ -6,4 +6,5 @@ Public entry points live in the submodules (``aifashion.data``, ``aifashion.gan.
 ``aifashion.compose``, ``aifashion.garments``, ``aifashion.dashboard``); importing the
 package itself stays cheap (no torch).
 """
+
 __version__ = "0.1.0"

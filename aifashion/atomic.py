@@ -1,11 +1,12 @@
 """Atomic file writes: write to a temporary file in the same folder, fsync, then rename."""
+
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 
 def _read_umask() -> int:

@@ -4,6 +4,7 @@
 - ``bf16_supported(device) -> bool``: bf16 autocast is worth it (CUDA with bf16, or a CPU with
   AVX512-BF16 / AMX).
 """
+
 from __future__ import annotations
 
 import torch

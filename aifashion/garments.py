@@ -9,6 +9,7 @@ Sample photos come from a local folder of class sub-folders (the CC0 clothing-da
 ``validation`` split in ``$AIFASHION_DATA/clothing-dataset-small``) or, for a user with
 internet, from upstream (``SAMPLE_PHOTOS``, sha256-verified by :func:`download_sample_photos`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -16,9 +17,9 @@ import math
 import numbers
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -104,33 +105,53 @@ def _hem(x_left: float, y: float, sag: float, n: int = 12) -> list[Point]:
 @GARMENTS.register("t-shirt")
 def _tshirt() -> GarmentSpec:
     neck = _arc(0.5, 0.115, 0.095, 0.065, 90, 180, 10)  # front neckline: centre -> left
-    left = neck + [(0.27, 0.15), (0.075, 0.31), (0.165, 0.43), (0.285, 0.36), (0.28, 0.62),
-                   (0.285, 0.9)] + _hem(0.285, 0.9, 0.008)[1:-1]
+    left = (
+        neck
+        + [(0.27, 0.15), (0.075, 0.31), (0.165, 0.43), (0.285, 0.36), (0.28, 0.62), (0.285, 0.9)]
+        + _hem(0.285, 0.9, 0.008)[1:-1]
+    )
     return GarmentSpec(
         polygons=(tuple(_mirror(left)),),
-        seams=(tuple(_arc(0.5, 0.115, 0.108, 0.08, 0, 180, 24)),
-               ((0.27, 0.15), (0.285, 0.36)), ((0.73, 0.15), (0.715, 0.36)),
-               ((0.105, 0.35), (0.19, 0.41)), ((0.895, 0.35), (0.81, 0.41)),
-               ((0.287, 0.87), (0.713, 0.87))),
-        folds=(Fold(0.30, 0.40, 0.44, 0.52), Fold(0.70, 0.40, 0.56, 0.52),
-               Fold(0.38, 0.70, 0.35, 0.88, 0.022, 0.10), Fold(0.62, 0.68, 0.66, 0.88, 0.022, 0.10),
-               Fold(0.50, 0.74, 0.51, 0.88, 0.02, 0.08), Fold(0.17, 0.30, 0.22, 0.38, 0.014, 0.10),
-               Fold(0.83, 0.30, 0.78, 0.38, 0.014, 0.10)),
+        seams=(
+            tuple(_arc(0.5, 0.115, 0.108, 0.08, 0, 180, 24)),
+            ((0.27, 0.15), (0.285, 0.36)),
+            ((0.73, 0.15), (0.715, 0.36)),
+            ((0.105, 0.35), (0.19, 0.41)),
+            ((0.895, 0.35), (0.81, 0.41)),
+            ((0.287, 0.87), (0.713, 0.87)),
+        ),
+        folds=(
+            Fold(0.30, 0.40, 0.44, 0.52),
+            Fold(0.70, 0.40, 0.56, 0.52),
+            Fold(0.38, 0.70, 0.35, 0.88, 0.022, 0.10),
+            Fold(0.62, 0.68, 0.66, 0.88, 0.022, 0.10),
+            Fold(0.50, 0.74, 0.51, 0.88, 0.02, 0.08),
+            Fold(0.17, 0.30, 0.22, 0.38, 0.014, 0.10),
+            Fold(0.83, 0.30, 0.78, 0.38, 0.014, 0.10),
+        ),
     )
 
 
 @GARMENTS.register("dress")
 def _dress() -> GarmentSpec:
     neck = _arc(0.5, 0.10, 0.085, 0.11, 90, 180, 10)  # scoop neckline: centre -> left
-    left = neck + [(0.405, 0.07), (0.37, 0.07), (0.35, 0.17), (0.325, 0.25), (0.36, 0.42),
-                   (0.30, 0.62), (0.20, 0.92)] + _hem(0.20, 0.92, 0.03)[1:-1]
+    left = (
+        neck
+        + [(0.405, 0.07), (0.37, 0.07), (0.35, 0.17), (0.325, 0.25), (0.36, 0.42), (0.30, 0.62), (0.20, 0.92)]
+        + _hem(0.20, 0.92, 0.03)[1:-1]
+    )
     return GarmentSpec(
         polygons=(tuple(_mirror(left)),),
         seams=(((0.36, 0.42), (0.5, 0.43), (0.64, 0.42)), ((0.5, 0.21), (0.5, 0.42))),
-        folds=(Fold(0.42, 0.46, 0.33, 0.88, 0.025, 0.13), Fold(0.50, 0.47, 0.50, 0.92, 0.025, 0.10),
-               Fold(0.58, 0.46, 0.67, 0.88, 0.025, 0.13), Fold(0.37, 0.50, 0.25, 0.86, 0.02, 0.09),
-               Fold(0.63, 0.50, 0.75, 0.86, 0.02, 0.09), Fold(0.42, 0.24, 0.46, 0.38, 0.015, 0.07),
-               Fold(0.58, 0.24, 0.54, 0.38, 0.015, 0.07)),
+        folds=(
+            Fold(0.42, 0.46, 0.33, 0.88, 0.025, 0.13),
+            Fold(0.50, 0.47, 0.50, 0.92, 0.025, 0.10),
+            Fold(0.58, 0.46, 0.67, 0.88, 0.025, 0.13),
+            Fold(0.37, 0.50, 0.25, 0.86, 0.02, 0.09),
+            Fold(0.63, 0.50, 0.75, 0.86, 0.02, 0.09),
+            Fold(0.42, 0.24, 0.46, 0.38, 0.015, 0.07),
+            Fold(0.58, 0.24, 0.54, 0.38, 0.015, 0.07),
+        ),
     )
 
 
@@ -140,43 +161,88 @@ def _skirt() -> GarmentSpec:
     return GarmentSpec(
         polygons=(tuple(_mirror(left)),),
         seams=(((0.305, 0.215), (0.695, 0.215)), ((0.56, 0.215), (0.57, 0.40))),
-        folds=(Fold(0.40, 0.25, 0.31, 0.76, 0.024, 0.13), Fold(0.50, 0.25, 0.50, 0.80, 0.024, 0.10),
-               Fold(0.60, 0.25, 0.69, 0.76, 0.024, 0.13), Fold(0.34, 0.30, 0.24, 0.72, 0.02, 0.08),
-               Fold(0.66, 0.30, 0.76, 0.72, 0.02, 0.08)),
+        folds=(
+            Fold(0.40, 0.25, 0.31, 0.76, 0.024, 0.13),
+            Fold(0.50, 0.25, 0.50, 0.80, 0.024, 0.10),
+            Fold(0.60, 0.25, 0.69, 0.76, 0.024, 0.13),
+            Fold(0.34, 0.30, 0.24, 0.72, 0.02, 0.08),
+            Fold(0.66, 0.30, 0.76, 0.72, 0.02, 0.08),
+        ),
     )
 
 
 @GARMENTS.register("trousers")
 def _trousers() -> GarmentSpec:
-    poly = [(0.31, 0.07), (0.69, 0.07), (0.715, 0.30), (0.74, 0.93), (0.555, 0.93), (0.51, 0.37),
-            (0.49, 0.37), (0.445, 0.93), (0.26, 0.93), (0.285, 0.30)]
+    poly = [
+        (0.31, 0.07),
+        (0.69, 0.07),
+        (0.715, 0.30),
+        (0.74, 0.93),
+        (0.555, 0.93),
+        (0.51, 0.37),
+        (0.49, 0.37),
+        (0.445, 0.93),
+        (0.26, 0.93),
+        (0.285, 0.30),
+    ]
     return GarmentSpec(
         polygons=(tuple(poly),),
-        seams=(((0.305, 0.125), (0.695, 0.125)), ((0.5, 0.125), (0.5, 0.30)),
-               ((0.34, 0.13), (0.40, 0.22)), ((0.66, 0.13), (0.60, 0.22))),
-        folds=(Fold(0.385, 0.30, 0.355, 0.92, 0.01, 0.07), Fold(0.615, 0.30, 0.645, 0.92, 0.01, 0.07),
-               Fold(0.31, 0.56, 0.45, 0.58, 0.012, 0.09), Fold(0.55, 0.58, 0.69, 0.56, 0.012, 0.09),
-               Fold(0.30, 0.84, 0.45, 0.86, 0.010, 0.08), Fold(0.55, 0.86, 0.72, 0.84, 0.010, 0.08),
-               Fold(0.47, 0.33, 0.44, 0.40, 0.010, 0.08), Fold(0.53, 0.33, 0.56, 0.40, 0.010, 0.08)),
+        seams=(
+            ((0.305, 0.125), (0.695, 0.125)),
+            ((0.5, 0.125), (0.5, 0.30)),
+            ((0.34, 0.13), (0.40, 0.22)),
+            ((0.66, 0.13), (0.60, 0.22)),
+        ),
+        folds=(
+            Fold(0.385, 0.30, 0.355, 0.92, 0.01, 0.07),
+            Fold(0.615, 0.30, 0.645, 0.92, 0.01, 0.07),
+            Fold(0.31, 0.56, 0.45, 0.58, 0.012, 0.09),
+            Fold(0.55, 0.58, 0.69, 0.56, 0.012, 0.09),
+            Fold(0.30, 0.84, 0.45, 0.86, 0.010, 0.08),
+            Fold(0.55, 0.86, 0.72, 0.84, 0.010, 0.08),
+            Fold(0.47, 0.33, 0.44, 0.40, 0.010, 0.08),
+            Fold(0.53, 0.33, 0.56, 0.40, 0.010, 0.08),
+        ),
     )
 
 
 @GARMENTS.register("hoodie")
 def _hoodie() -> GarmentSpec:
-    half = [(0.5, 0.22), (0.36, 0.19), (0.26, 0.23), (0.14, 0.42), (0.06, 0.76), (0.15, 0.79),
-            (0.22, 0.50), (0.27, 0.42), (0.27, 0.91)]
+    half = [
+        (0.5, 0.22),
+        (0.36, 0.19),
+        (0.26, 0.23),
+        (0.14, 0.42),
+        (0.06, 0.76),
+        (0.15, 0.79),
+        (0.22, 0.50),
+        (0.27, 0.42),
+        (0.27, 0.91),
+    ]
     return GarmentSpec(
         polygons=(tuple(_mirror(half)),),
         ellipses=((0.5, 0.17, 0.15, 0.13),),
-        seams=(tuple(_arc(0.5, 0.19, 0.09, 0.09, 200, 340, 20)),  # hood opening
-               ((0.33, 0.62), (0.67, 0.62), (0.71, 0.84), (0.29, 0.84), (0.33, 0.62)),  # pocket
-               ((0.455, 0.26), (0.45, 0.42)), ((0.545, 0.26), (0.55, 0.42)),  # drawstrings
-               ((0.272, 0.86), (0.728, 0.86)), ((0.07, 0.72), (0.165, 0.75)), ((0.93, 0.72), (0.835, 0.75)),
-               ((0.26, 0.23), (0.27, 0.42)), ((0.74, 0.23), (0.73, 0.42))),
-        folds=(Fold(0.42, 0.12, 0.40, 0.22, 0.02, 0.14), Fold(0.58, 0.12, 0.60, 0.22, 0.02, 0.14),
-               Fold(0.16, 0.45, 0.20, 0.52, 0.012, 0.10), Fold(0.12, 0.58, 0.19, 0.62, 0.012, 0.10),
-               Fold(0.84, 0.45, 0.80, 0.52, 0.012, 0.10), Fold(0.88, 0.58, 0.81, 0.62, 0.012, 0.10),
-               Fold(0.30, 0.45, 0.40, 0.58, 0.02, 0.10), Fold(0.70, 0.45, 0.60, 0.58, 0.02, 0.10)),
+        seams=(
+            tuple(_arc(0.5, 0.19, 0.09, 0.09, 200, 340, 20)),  # hood opening
+            ((0.33, 0.62), (0.67, 0.62), (0.71, 0.84), (0.29, 0.84), (0.33, 0.62)),  # pocket
+            ((0.455, 0.26), (0.45, 0.42)),
+            ((0.545, 0.26), (0.55, 0.42)),  # drawstrings
+            ((0.272, 0.86), (0.728, 0.86)),
+            ((0.07, 0.72), (0.165, 0.75)),
+            ((0.93, 0.72), (0.835, 0.75)),
+            ((0.26, 0.23), (0.27, 0.42)),
+            ((0.74, 0.23), (0.73, 0.42)),
+        ),
+        folds=(
+            Fold(0.42, 0.12, 0.40, 0.22, 0.02, 0.14),
+            Fold(0.58, 0.12, 0.60, 0.22, 0.02, 0.14),
+            Fold(0.16, 0.45, 0.20, 0.52, 0.012, 0.10),
+            Fold(0.12, 0.58, 0.19, 0.62, 0.012, 0.10),
+            Fold(0.84, 0.45, 0.80, 0.52, 0.012, 0.10),
+            Fold(0.88, 0.58, 0.81, 0.62, 0.012, 0.10),
+            Fold(0.30, 0.45, 0.40, 0.58, 0.02, 0.10),
+            Fold(0.70, 0.45, 0.60, 0.58, 0.02, 0.10),
+        ),
     )
 
 
@@ -188,8 +254,11 @@ def _tote() -> GarmentSpec:
         polygons=(((0.22, 0.36), (0.78, 0.36), (0.80, 0.92), (0.20, 0.92)),),
         bands=((handle_l, 0.028), (handle_r, 0.028)),
         seams=(((0.222, 0.40), (0.778, 0.40)), ((0.203, 0.88), (0.797, 0.88))),
-        folds=(Fold(0.30, 0.42, 0.27, 0.86, 0.02, 0.08), Fold(0.70, 0.42, 0.73, 0.86, 0.02, 0.08),
-               Fold(0.45, 0.60, 0.60, 0.75, 0.03, 0.06)),
+        folds=(
+            Fold(0.30, 0.42, 0.27, 0.86, 0.02, 0.08),
+            Fold(0.70, 0.42, 0.73, 0.86, 0.02, 0.08),
+            Fold(0.45, 0.60, 0.60, 0.75, 0.03, 0.06),
+        ),
     )
 
 
@@ -281,8 +350,7 @@ def draw_garment(name: str, size: int = 1024, seed: int = 0) -> Garment:
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 
-def sample_photos(folder: str | Path, classes: Sequence[str] | None = None,
-                  per_class: int | None = None) -> list[Path]:
+def sample_photos(folder: str | Path, classes: Sequence[str] | None = None, per_class: int | None = None) -> list[Path]:
     """Garment photos in ``folder``'s class sub-folders, sorted by class then file name.
 
     ``folder`` is e.g. ``$AIFASHION_DATA/clothing-dataset-small/validation``; given the data set
@@ -293,8 +361,11 @@ def sample_photos(folder: str | Path, classes: Sequence[str] | None = None,
     if not folder.is_dir():
         raise FileNotFoundError(f"photo folder {folder} does not exist")
     if (folder / "validation").is_dir() and not any(
-            p.suffix.lower() in PHOTO_SUFFIXES for d in folder.iterdir() if d.is_dir() and d.name != "validation"
-            for p in d.iterdir()):
+        p.suffix.lower() in PHOTO_SUFFIXES
+        for d in folder.iterdir()
+        if d.is_dir() and d.name != "validation"
+        for p in d.iterdir()
+    ):
         folder = folder / "validation"
     dirs = sorted(d for d in folder.iterdir() if d.is_dir() and not d.name.startswith("."))
     if classes is not None:
@@ -337,22 +408,38 @@ SAMPLE_PHOTOS = PhotoSpec(
     ref="master",
     license="CC0-1.0",
     files=(
-        ("validation/t-shirt/06de9ebd-be39-4cc6-aea7-1d047ccf1a52.jpg",
-         "b70b597192e172e94ae24a2de4539b2a700956842c9a5efc935f477743473605"),
-        ("validation/t-shirt/0acef3a8-51f3-42ce-8842-10e4898c0a0f.jpg",
-         "1f1fc3e09df9fa807f1ba6af2350961fa7cdb74eefe3ea9197eb0029843891bc"),
-        ("validation/dress/19e4de0d-fb90-47c2-83b4-37e3652c5a16.jpg",
-         "ad12c968d78857ceb68de251de0660f99792de15b6c4ca615382f00a07b46269"),
-        ("validation/dress/35f5fecb-755a-45d6-ac3d-3feb8299dc87.jpg",
-         "eb0341e26b1e0ad88e3374dc0ecdafe965d32df0ed4c6c3e5169802e579d5fac"),
-        ("validation/skirt/4d5d201a-11cb-4e5c-b291-9b8c833c4ddf.jpg",
-         "3003c38069002927547f50399998c9248ad35c466141c9e0f8f57deb88aff41b"),
-        ("validation/pants/0d0bb91d-01d7-45df-827d-da96bbc44b15.jpg",
-         "5e7064caf66380908743677b33487b082983e4806bb2fc8daf83e14f1a8c7604"),
-        ("validation/shirt/29f8cf36-3ae6-4558-9f42-82f330c15b3d.jpg",
-         "0304bd0edfd6dfd6d98ded524e27740f91ad3c1255e52f5d2fcf09bd94ae8cc2"),
-        ("validation/outwear/2160a577-406a-4812-ada2-2a3cb30c2ba8.jpg",
-         "9b1dadb26340110d5a34be989c5a9221b014e62550a2bde43854bf2cfe12eadd"),
+        (
+            "validation/t-shirt/06de9ebd-be39-4cc6-aea7-1d047ccf1a52.jpg",
+            "b70b597192e172e94ae24a2de4539b2a700956842c9a5efc935f477743473605",
+        ),
+        (
+            "validation/t-shirt/0acef3a8-51f3-42ce-8842-10e4898c0a0f.jpg",
+            "1f1fc3e09df9fa807f1ba6af2350961fa7cdb74eefe3ea9197eb0029843891bc",
+        ),
+        (
+            "validation/dress/19e4de0d-fb90-47c2-83b4-37e3652c5a16.jpg",
+            "ad12c968d78857ceb68de251de0660f99792de15b6c4ca615382f00a07b46269",
+        ),
+        (
+            "validation/dress/35f5fecb-755a-45d6-ac3d-3feb8299dc87.jpg",
+            "eb0341e26b1e0ad88e3374dc0ecdafe965d32df0ed4c6c3e5169802e579d5fac",
+        ),
+        (
+            "validation/skirt/4d5d201a-11cb-4e5c-b291-9b8c833c4ddf.jpg",
+            "3003c38069002927547f50399998c9248ad35c466141c9e0f8f57deb88aff41b",
+        ),
+        (
+            "validation/pants/0d0bb91d-01d7-45df-827d-da96bbc44b15.jpg",
+            "5e7064caf66380908743677b33487b082983e4806bb2fc8daf83e14f1a8c7604",
+        ),
+        (
+            "validation/shirt/29f8cf36-3ae6-4558-9f42-82f330c15b3d.jpg",
+            "0304bd0edfd6dfd6d98ded524e27740f91ad3c1255e52f5d2fcf09bd94ae8cc2",
+        ),
+        (
+            "validation/outwear/2160a577-406a-4812-ada2-2a3cb30c2ba8.jpg",
+            "9b1dadb26340110d5a34be989c5a9221b014e62550a2bde43854bf2cfe12eadd",
+        ),
     ),
 )
 
@@ -363,8 +450,9 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def download_sample_photos(cache: str | Path | None = None, base_url: str | None = None,
-                           spec: PhotoSpec = SAMPLE_PHOTOS, timeout: float = 30.0) -> list[Path]:
+def download_sample_photos(
+    cache: str | Path | None = None, base_url: str | None = None, spec: PhotoSpec = SAMPLE_PHOTOS, timeout: float = 30.0
+) -> list[Path]:
     """Fetch ``spec``'s photos into ``cache/clothing-dataset-small/`` and verify each sha256.
 
     Files already there with the right sha256 are not fetched again; each new file is written

@@ -4,13 +4,14 @@
 decoding), honours EXIF orientation, converts any mode (CMYK, 16-bit, palette, LA, RGBA) to
 8-bit RGB, and raises :class:`ImageError` with one clear sentence for anything it refuses.
 """
+
 from __future__ import annotations
 
 import io
 import os
 import warnings
 from pathlib import Path
-from typing import BinaryIO, Union
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,7 +20,7 @@ MAX_BYTES = 20_000_000  # 20 MB
 MAX_PIXELS = 40_000_000  # 40 megapixels
 UPLOAD_FORMATS = ("JPEG", "PNG", "WEBP")
 
-ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, Image.Image, np.ndarray]
+ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
 
 
 class ImageError(ValueError):
@@ -113,7 +114,9 @@ def open_image(
     if isinstance(src, Image.Image):
         img = src
         if img.width * img.height > max_pixels:
-            raise ImageError(f"the image has {img.width * img.height / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.0f}")
+            raise ImageError(
+                f"the image has {img.width * img.height / 1e6:.1f} megapixels; the limit is {max_pixels / 1e6:.0f}"
+            )
         return to_rgb(ImageOps.exif_transpose(img) or img)
     data = _read_bytes(src, max_bytes)
     try:
@@ -125,7 +128,9 @@ def open_image(
                 raise ImageError(f"{fmt or 'this'} files are not accepted; use {', '.join(formats)}")
             w, h = img.size
             if w * h > max_pixels:
-                raise ImageError(f"the image is {w}x{h} ({w * h / 1e6:.1f} megapixels); the limit is {max_pixels / 1e6:.0f}")
+                raise ImageError(
+                    f"the image is {w}x{h} ({w * h / 1e6:.1f} megapixels); the limit is {max_pixels / 1e6:.0f}"
+                )
             if w < 1 or h < 1:
                 raise ImageError("the image has no pixels")
             img.load()

@@ -8,6 +8,7 @@ an environment variable, or the package's own location.
 - ``AIFASHION_CACHE``: where downloads and prepared sets go (default
   ``~/.cache/aifashion``).
 """
+
 from __future__ import annotations
 
 import os

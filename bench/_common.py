@@ -1,4 +1,5 @@
 """What the benchmarks share: the machine line, device sync, and the DCGAN tutorial's data set."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,11 @@ def machine(device: torch.device, load_note: str = "") -> str:
     """One line naming the CPU, torch threads, torch version, device and load average."""
     cpu = platform.machine()
     try:
-        cpu = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                   if l.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     s = f"CPU: {cpu}; {os.cpu_count()} logical CPUs, torch threads {torch.get_num_threads()}; torch {torch.__version__}"
@@ -36,12 +40,17 @@ def tutorial_dataset(folder: Path, image_size: int = 64):
     import torchvision.datasets as dset
     import torchvision.transforms as transforms
 
-    return dset.ImageFolder(root=str(folder), transform=transforms.Compose([
-        transforms.Resize(image_size),
-        transforms.CenterCrop(image_size),
-        transforms.ToTensor(),
-        transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
-    ]))
+    return dset.ImageFolder(
+        root=str(folder),
+        transform=transforms.Compose(
+            [
+                transforms.Resize(image_size),
+                transforms.CenterCrop(image_size),
+                transforms.ToTensor(),
+                transforms.Normalize((0.5, 0.5, 0.5), (0.5, 0.5, 0.5)),
+            ]
+        ),
+    )
 
 
 def pattern_folder(explicit: str | None) -> Path | None:

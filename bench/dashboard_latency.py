@@ -8,6 +8,7 @@ their ratio is printed last.
 
     .venv/bin/python bench/dashboard_latency.py [--clicks 10] [--generator FILE] [--photo FILE]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,19 +28,25 @@ def _random_generator(tmp: Path) -> Path:
     """A randomly initialised tileable generator in the export format (same cost as trained)."""
     from dataclasses import asdict
 
-    from aifashion.gan.models.tileable import TileableConfig, TileableGenerator
     from aifashion.gan.export import save_generator
+    from aifashion.gan.models.tileable import TileableConfig, TileableGenerator
 
     torch.manual_seed(0)
     cfg = TileableConfig()
     classes = ["floral", "geometric", "paisley", "plaid", "polka-dot", "striped"][: cfg.n_classes]
-    return save_generator(TileableGenerator(cfg).state_dict(), "tileable", asdict(cfg), classes,
-                          tmp / "generator.safetensors", weights="random-init")
+    return save_generator(
+        TileableGenerator(cfg).state_dict(),
+        "tileable",
+        asdict(cfg),
+        classes,
+        tmp / "generator.safetensors",
+        weights="random-init",
+    )
 
 
 def _random_segmenter(tmp: Path) -> Path:
-    from aifashion.segment.model import SegmenterConfig, build_segmenter
     from aifashion.segment import export_segmenter
+    from aifashion.segment.model import SegmenterConfig, build_segmenter
 
     torch.manual_seed(0)
     cfg = SegmenterConfig()
@@ -62,7 +69,8 @@ def _photo_1024(path: Path | None, tmp: Path) -> Path:
 
 
 def _ms(xs: list[float]) -> str:
-    return f"{1000 * statistics.median(xs):7.1f} ms (median of {len(xs)}; min {1000 * min(xs):.1f}, max {1000 * max(xs):.1f})"
+    med, lo, hi = 1000 * statistics.median(xs), 1000 * min(xs), 1000 * max(xs)
+    return f"{med:7.1f} ms (median of {len(xs)}; min {lo:.1f}, max {hi:.1f})"
 
 
 def main(argv=None) -> int:
@@ -71,7 +79,9 @@ def main(argv=None) -> int:
     ap.add_argument("--generator", type=Path, default=None)
     ap.add_argument("--segmenter-weights", type=Path, default=None)
     ap.add_argument("--photo", type=Path, default=None)
-    ap.add_argument("--download-size", type=int, default=4096, help="also time a pattern download of this size (0: skip)")
+    ap.add_argument(
+        "--download-size", type=int, default=4096, help="also time a pattern download of this size (0: skip)"
+    )
     args = ap.parse_args(argv)
 
     from aifashion.dashboard import TryOnApp
@@ -126,10 +136,14 @@ def main(argv=None) -> int:
         cached, cparts = clicks(args.clicks, False)
         uncached, uparts = clicks(max(3, args.clicks // 2), True)
 
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; load generator + segmenter {t_load:.2f} s")
+        print(
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads; load generator + segmenter {t_load:.2f} s"
+        )
         for n in notes:
             print("note:", n)
-        print(f"photo {w}x{h} px; pattern tile {app.tile.size[0]} px; first pick (segmentation) {1000 * t_first:.0f} ms")
+        print(
+            f"photo {w}x{h} px; pattern tile {app.tile.size[0]} px; first pick (segmentation) {1000 * t_first:.0f} ms"
+        )
         print("new-pattern click -> result (mask cached, as the dashboard does):")
         for k in ("swatch", "tile", "composite", "encode"):
             print(f"  {k:9s} {_ms(cparts[k])}")
@@ -151,12 +165,16 @@ def main(argv=None) -> int:
                 app.dl_result_format.value = fmt
                 t0 = time.perf_counter()
                 app.dl_result_btn.click()
-                print(f"download result {w}x{h} {fmt}: {1000 * (time.perf_counter() - t0):.0f} ms, "
-                      f"{app.dl_result.nbytes / 1e6:.2f} MB")
+                print(
+                    f"download result {w}x{h} {fmt}: {1000 * (time.perf_counter() - t0):.0f} ms, "
+                    f"{app.dl_result.nbytes / 1e6:.2f} MB"
+                )
 
         ratio = statistics.median(uncached) / statistics.median(cached)
-        print(f"click->result median: cached {1000 * statistics.median(cached):.0f} ms vs uncached "
-              f"{1000 * statistics.median(uncached):.0f} ms; ratio uncached/cached = {ratio:.2f}x")
+        print(
+            f"click->result median: cached {1000 * statistics.median(cached):.0f} ms vs uncached "
+            f"{1000 * statistics.median(uncached):.0f} ms; ratio uncached/cached = {ratio:.2f}x"
+        )
     return 0
 
 

@@ -15,6 +15,7 @@ Both deliver float ``(128, 3, 64, 64)`` batches in [-1, 1] on the device. Usage:
 
 Prints the machine, images/s of each, and the ratio ours / tutorial last.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,9 @@ from aifashion.data.resident import ResidentPatternData  # noqa: E402
 from aifashion.paths import FINGERCAMERA  # noqa: E402
 
 
-def tutorial_images_per_s(folder: Path, n_images: int, device: torch.device, batch: int = 128,
-                          workers: int = 2, image_size: int = 64) -> float:
+def tutorial_images_per_s(
+    folder: Path, n_images: int, device: torch.device, batch: int = 128, workers: int = 2, image_size: int = 64
+) -> float:
     """The tutorial's data pipeline, timed from the first epoch's start to ``n_images`` delivered."""
     dataset = tutorial_dataset(folder, image_size)
     g = torch.Generator().manual_seed(0)
@@ -51,8 +53,14 @@ def tutorial_images_per_s(folder: Path, n_images: int, device: torch.device, bat
     return done / (time.perf_counter() - t0)
 
 
-def ours_images_per_s(data: ResidentPatternData, n_images: int, device: torch.device, batch: int = 128,
-                      image_size: int = 64, scale=(0.25, 0.5)) -> float:
+def ours_images_per_s(
+    data: ResidentPatternData,
+    n_images: int,
+    device: torch.device,
+    batch: int = 128,
+    image_size: int = 64,
+    scale=(0.25, 0.5),
+) -> float:
     g = torch.Generator(device=device).manual_seed(0)
     data.sample(batch, image_size, generator=g, scale=scale)  # warm-up
     sync(device)
@@ -85,7 +93,7 @@ def main(argv=None) -> int:
         print("no pattern folder: give --data or set AIFASHION_DATA", file=sys.stderr)
         return 2
     device = pick_device(args.device)
-    print(machine(device, ' (other work on the machine slows both sides)'))
+    print(machine(device, " (other work on the machine slows both sides)"))
     print(f"folder: {folder}; batch 128 at 64x64")
 
     tut = tutorial_images_per_s(folder, args.tutorial_images, device)
@@ -97,7 +105,10 @@ def main(argv=None) -> int:
     setup = time.perf_counter() - t0
     print(f"ours: one-off decode of {len(data)} images at {args.data_size}px onto {device}: {setup:.1f} s")
     ours = ours_images_per_s(data, args.ours_images, device, scale=tuple(args.scale))
-    print(f"ours (ResidentPatternData.sample, scale {tuple(args.scale)}): {ours:9.1f} images/s  ({args.ours_images} images)")
+    print(
+        f"ours (ResidentPatternData.sample, scale {tuple(args.scale)}): {ours:9.1f} images/s"
+        f"  ({args.ours_images} images)"
+    )
     print(f"ratio ours / tutorial: {ours / tut:.1f}x")
     return 0
 

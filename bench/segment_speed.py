@@ -22,9 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import torch  # noqa: E402
-from PIL import Image  # noqa: E402
-
 from _common import machine  # noqa: E402  (bench/ is on sys.path)
+from PIL import Image  # noqa: E402
 
 
 def photos(n: int) -> tuple[list[Image.Image], str]:
@@ -70,12 +69,16 @@ def main() -> int:
                 times[name].append(time.perf_counter() - t)
     for name, ts in times.items():
         cfg = models[name].config
-        print(f"{name:16s} ({cfg.encoder_name}, {cfg.input_size} px): median {1e3 * statistics.median(ts):.0f} ms, "
-              f"best {1e3 * min(ts):.0f} ms per photo over {len(ts)} predictions")
+        print(
+            f"{name:16s} ({cfg.encoder_name}, {cfg.input_size} px): median {1e3 * statistics.median(ts):.0f} ms, "
+            f"best {1e3 * min(ts):.0f} ms per photo over {len(ts)} predictions"
+        )
     ratio = statistics.median(times["aifashion-lite0"]) / statistics.median(times["aifashion-ccp"])
     print(f"new / old time per photo: {ratio:.2f}x")
-    print(f"aifashion-lite0 median per 1024-px photo ({args.threads} threads): "
-          f"{1e3 * statistics.median(times['aifashion-lite0']):.0f} ms")
+    print(
+        f"aifashion-lite0 median per 1024-px photo ({args.threads} threads): "
+        f"{1e3 * statistics.median(times['aifashion-lite0']):.0f} ms"
+    )
     return 0
 
 

@@ -3,6 +3,7 @@
 Tests that need real data skip with a clear reason when the folder is absent; the Makefile
 points ``AIFASHION_DATA`` at ``../shared/data`` when that folder exists.
 """
+
 from __future__ import annotations
 
 import os

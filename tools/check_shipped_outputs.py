@@ -8,6 +8,7 @@ Fingerprints (sha256 of the raw output bytes, one thread, fixed seeds): the gene
 drawn garment and of a noise photo, and the pattern classifier's features of fixed noise.
 Hashes depend on the CPU's kernels: compare runs made on the same machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -82,7 +83,10 @@ def main() -> int:
     with open(args.compare) as f:
         before = json.load(f)
     changed = sorted(k for k in before.keys() | now.keys() if before.get(k) != now.get(k))
-    print(f"{len(now) - len(changed)} of {len(before)} outputs bit-identical" + (f"; changed: {changed}" if changed else ""))
+    print(
+        f"{len(now) - len(changed)} of {len(before)} outputs bit-identical"
+        + (f"; changed: {changed}" if changed else "")
+    )
     return 1 if changed else 0
 
 

@@ -11,6 +11,7 @@ Examples::
 Bad arguments and bad input end with exit status 2 and one line on stderr (see aifashion.cli);
 downloads that partly fail end with status 1 and a line naming the failure manifest.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,8 +56,12 @@ def _rewrite(text: str) -> tuple[str, str]:
 
 def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, help="local data root or FingerCamera folder (default: $AIFASHION_DATA)")
-    p.add_argument("--cache", type=Path, help="cache folder for downloads (default: $AIFASHION_CACHE or ~/.cache/aifashion)")
-    p.add_argument("--download", action="store_true", help="download from the pinned upstream commit if not found locally")
+    p.add_argument(
+        "--cache", type=Path, help="cache folder for downloads (default: $AIFASHION_CACHE or ~/.cache/aifashion)"
+    )
+    p.add_argument(
+        "--download", action="store_true", help="download from the pinned upstream commit if not found locally"
+    )
     p.add_argument("--base-url", help="replace https://raw.githubusercontent.com/<repo>/<commit> (a mirror)")
 
 
@@ -64,7 +69,9 @@ def _net_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=_positive, default=8, help="download threads (default 8)")
     p.add_argument("--per-host", type=_positive, default=4, help="most requests at once per host (default 4)")
     p.add_argument("--timeout", type=_seconds, default=20.0, help="socket timeout in seconds (default 20)")
-    p.add_argument("--retries", type=int, choices=range(0, 11), default=3, metavar="N", help="retries per file, 0-10 (default 3)")
+    p.add_argument(
+        "--retries", type=int, choices=range(0, 11), default=3, metavar="N", help="retries per file, 0-10 (default 3)"
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
@@ -72,9 +79,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the ``data`` sub-commands to ``parser``."""
     sub = parser.add_subparsers(dest="data_command", metavar="ACTION", required=True)
 
-    p = sub.add_parser("prepare", help="standardise a pattern folder to RGB PNGs + manifest.json",
-                       description="Standardise a pattern folder (default: the FingerCamera set) into "
-                                   "RGB SIZExSIZE PNGs per class folder plus manifest.json.")
+    p = sub.add_parser(
+        "prepare",
+        help="standardise a pattern folder to RGB PNGs + manifest.json",
+        description="Standardise a pattern folder (default: the FingerCamera set) into "
+        "RGB SIZExSIZE PNGs per class folder plus manifest.json.",
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--src", type=Path, help="any folder of class sub-folders (default: the FingerCamera set)")
     _source_args(p)
@@ -84,31 +94,48 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed for --max-images (default 0)")
     _net_args(p)
 
-    p = sub.add_parser("download", help="download a data set into the cache (resumable)",
-                       description="Download the FingerCamera photos (sha256-locked on first download) "
-                                   "or googleClothingDataset.csv (pinned sha256) into the cache.")
+    p = sub.add_parser(
+        "download",
+        help="download a data set into the cache (resumable)",
+        description="Download the FingerCamera photos (sha256-locked on first download) "
+        "or googleClothingDataset.csv (pinned sha256) into the cache.",
+    )
     p.add_argument("dataset", nargs="?", choices=["fingercamera", "google-csv"], default="fingercamera")
     p.add_argument("--cache", type=Path, help="cache folder (default: $AIFASHION_CACHE or ~/.cache/aifashion)")
     p.add_argument("--base-url", help="replace https://raw.githubusercontent.com/<repo>/<commit> (a mirror)")
     _net_args(p)
 
-    p = sub.add_parser("rebuild", help="rebuild the Google pattern set from its CSV recipe",
-                       description="Download every URL of googleClothingDataset.csv, crop, scale, rotate "
-                                   "(12 x 30 degrees) and write 224x224 frames per class.")
+    p = sub.add_parser(
+        "rebuild",
+        help="rebuild the Google pattern set from its CSV recipe",
+        description="Download every URL of googleClothingDataset.csv, crop, scale, rotate "
+        "(12 x 30 degrees) and write 224x224 frames per class.",
+    )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--csv", type=Path, help="the recipe CSV (default: found like --data-dir, or downloaded)")
     _source_args(p)
-    p.add_argument("--raw-dir", type=Path, help="where the downloaded originals go (default: <cache>/google-clothing-raw)")
+    p.add_argument(
+        "--raw-dir", type=Path, help="where the downloaded originals go (default: <cache>/google-clothing-raw)"
+    )
     p.add_argument("--classes", type=_classes, help="comma-separated classes to keep")
     p.add_argument("--max-rows", type=_positive, help="use a random sample of this many rows")
     p.add_argument("--seed", type=int, default=0, help="seed for --max-rows (default 0)")
     p.add_argument("--format", choices=["jpg", "png"], default="jpg", help="output format (default jpg, quality 95)")
-    p.add_argument("--url-rewrite", type=_rewrite, action="append", default=[], metavar="OLD=NEW",
-                   help="fetch URLs starting with OLD from NEW instead (a mirror; OLD holds no '='); repeatable")
+    p.add_argument(
+        "--url-rewrite",
+        type=_rewrite,
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="fetch URLs starting with OLD from NEW instead (a mirror; OLD holds no '='); repeatable",
+    )
     _net_args(p)
 
-    p = sub.add_parser("stats", help="class counts of a pattern folder; --verify checks a prepared set",
-                       description="Print the class counts and skipped files of a pattern folder.")
+    p = sub.add_parser(
+        "stats",
+        help="class counts of a pattern folder; --verify checks a prepared set",
+        description="Print the class counts and skipped files of a pattern folder.",
+    )
     p.add_argument("folder", type=Path)
     p.add_argument("--verify", action="store_true", help="check every file against manifest.json")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -141,12 +168,25 @@ def _prepare(args) -> int:
         src, source = args.src, str(args.src)
     else:
         src = find_or_download_fingercamera(
-            args.data_dir, args.cache, args.download, base_url=args.base_url,
-            progress=not args.no_progress, workers=args.workers, **_dl_kwargs(args),
+            args.data_dir,
+            args.cache,
+            args.download,
+            base_url=args.base_url,
+            progress=not args.no_progress,
+            workers=args.workers,
+            **_dl_kwargs(args),
         )
         source = f"FingerCamera (lstearns86/clothing-pattern-dataset) from {src}"
-    m = prepare_pattern_set(src, args.out, size=args.size, classes=args.classes, max_images=args.max_images,
-                            seed=args.seed, source=source, progress=not args.no_progress)
+    m = prepare_pattern_set(
+        src,
+        args.out,
+        size=args.size,
+        classes=args.classes,
+        max_images=args.max_images,
+        seed=args.seed,
+        source=source,
+        progress=not args.no_progress,
+    )
     counts = ", ".join(f"{c} {n}" for c, n in m["counts"].items())
     print(f"prepared {m['total']} images ({counts}) at {m['size']}x{m['size']} in {Path(args.out).resolve()}")
     if m["skipped"]:
@@ -163,7 +203,10 @@ def _download(args) -> int:
         print(f"{path}")
         return 0
     folder, report = sources.download_fingercamera(args.cache, base_url=args.base_url, **kw)
-    print(f"{folder}: {len(report.downloaded)} downloaded, {len(report.present)} already there, {len(report.failed)} failed")
+    print(
+        f"{folder}: {len(report.downloaded)} downloaded, {len(report.present)} already there, "
+        f"{len(report.failed)} failed"
+    )
     if report.failed:
         return _fail(args, f"{len(report.failed)} files failed; reasons in {report.manifest}; rerun to resume")
     return 0
@@ -173,25 +216,40 @@ def _rebuild(args) -> int:
     from aifashion.data.recipe import rebuild_google_set
     from aifashion.data.sources import find_or_download_google_csv
 
-    csv_path = args.csv if args.csv is not None else find_or_download_google_csv(
-        args.data_dir, args.cache, args.download, base_url=args.base_url, progress=not args.no_progress
+    csv_path = (
+        args.csv
+        if args.csv is not None
+        else find_or_download_google_csv(
+            args.data_dir, args.cache, args.download, base_url=args.base_url, progress=not args.no_progress
+        )
     )
     rules = list(args.url_rewrite)
 
     def rewrite(url: str) -> str:
         for old, new in rules:
             if url.startswith(old):
-                return new + url[len(old):]
+                return new + url[len(old) :]
         return url
 
     m = rebuild_google_set(
-        csv_path, args.out, raw_dir=args.raw_dir, cache=args.cache, url_rewrite=rewrite, classes=args.classes,
-        max_rows=args.max_rows, seed=args.seed, image_format=args.format, workers=args.workers,
-        progress=not args.no_progress, **_dl_kwargs(args),
+        csv_path,
+        args.out,
+        raw_dir=args.raw_dir,
+        cache=args.cache,
+        url_rewrite=rewrite,
+        classes=args.classes,
+        max_rows=args.max_rows,
+        seed=args.seed,
+        image_format=args.format,
+        workers=args.workers,
+        progress=not args.no_progress,
+        **_dl_kwargs(args),
     )
     total = sum(m["counts"].values())
-    print(f"rebuilt {total} frames from {m['rows_done']} of {m['rows']} rows in {Path(args.out).resolve()}; "
-          f"{len(m['bad_rows'])} bad rows, {len(m['failed'])} failed (see rebuild_manifest.json)")
+    print(
+        f"rebuilt {total} frames from {m['rows_done']} of {m['rows']} rows in {Path(args.out).resolve()}; "
+        f"{len(m['bad_rows'])} bad rows, {len(m['failed'])} failed (see rebuild_manifest.json)"
+    )
     return 0 if m["rows_done"] or not m["rows"] else _fail(args, "no row could be rebuilt; see rebuild_manifest.json")
 
 
@@ -201,8 +259,12 @@ def _stats(args) -> int:
 
     folder = scan_pattern_folder(args.folder)
     counts = folder.counts()
-    info = {"folder": str(folder.root), "counts": counts, "total": len(folder),
-            "skipped": [{"path": str(p), "reason": r} for p, r in folder.skipped]}
+    info = {
+        "folder": str(folder.root),
+        "counts": counts,
+        "total": len(folder),
+        "skipped": [{"path": str(p), "reason": r} for p, r in folder.skipped],
+    }
     has_manifest = (folder.root / MANIFEST_NAME).is_file()
     if has_manifest:
         m = load_manifest(folder.root)

@@ -4,6 +4,7 @@ concurrent downloader, the upstream crop/scale/rotate recipe, and standardised p
 The device-resident training data lives in :mod:`aifashion.data.resident` (imports torch; not
 re-exported here so that ``aifashion data`` stays light).
 """
+
 from aifashion.data.folders import (
     PatternFolder,
     load_pattern_images,

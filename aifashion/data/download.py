@@ -19,6 +19,7 @@
 - accountable: ``download_manifest.json`` in ``out_dir`` lists every failure with its reason,
   and the returned :class:`DownloadReport` has the sha256 of every good file.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,10 +32,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable
 
 from tqdm.auto import tqdm
 
@@ -165,7 +166,7 @@ def _fetch_once(
         raise (_Retry(msg) if exc.code in _RETRY_STATUS else _Final(msg)) from None
     except http.client.IncompleteRead as exc:
         raise _Retry(f"truncated: got {len(exc.partial)} bytes, {exc.expected} more expected") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise _Retry(f"timed out after {timeout:g} s") from None
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, (TimeoutError, socket.timeout)):
@@ -268,9 +269,10 @@ def download_files(
         return "failed", DownloadFailure(job.url, job.dest, f"{reason} (gave up after {attempt} attempts)", attempt)
 
     report = DownloadReport(out_dir=out_dir)
-    with ThreadPoolExecutor(max_workers=workers) as pool, tqdm(
-        total=len(jobs), desc="download", unit="file", disable=not progress
-    ) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=len(jobs), desc="download", unit="file", disable=not progress) as bar,
+    ):
         futures = {pool.submit(work, job, path): job for job, path in zip(jobs, dests)}
         for fut in as_completed(futures):
             job = futures[fut]

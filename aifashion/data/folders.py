@@ -4,13 +4,14 @@ The class names are the sub-folder names, sorted; an image's label is the index 
 in that sorted list. Files that are not images, or that cannot be decoded, are skipped and
 listed in :attr:`PatternFolder.skipped` with the reason, never fatal.
 """
+
 from __future__ import annotations
 
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 from PIL import Image

@@ -4,15 +4,16 @@
 A prepared set is itself a pattern folder (:func:`aifashion.data.folders.scan_pattern_folder`
 reads it); the manifest lets a later stage check it is training on exactly what was prepared.
 """
+
 from __future__ import annotations
 
 import hashlib
 import io
 import json
 import os
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 from tqdm.auto import tqdm
 

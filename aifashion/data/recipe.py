@@ -26,6 +26,7 @@ Details we had to decide (documented, tested):
   the frame can reach is computed, so large upscales stay cheap.
 - The CSV class ``"zig zag"`` becomes ``"zigzag"``, as in the FingerCamera folders.
 """
+
 from __future__ import annotations
 
 import csv
@@ -35,10 +36,10 @@ import math
 import os
 import random
 import urllib.parse
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 from PIL import Image
@@ -50,8 +51,15 @@ from aifashion.data.download import DownloadJob, download_files
 from aifashion.imageio import ImageError, open_image
 
 COLUMNS = (
-    "Class Name", "URL", "Original Width", "Original Height",
-    "Crop X", "Crop Y", "Crop Width", "Crop Height", "Scales",
+    "Class Name",
+    "URL",
+    "Original Width",
+    "Original Height",
+    "Crop X",
+    "Crop Y",
+    "Crop Width",
+    "Crop Height",
+    "Scales",
 )
 FRAME = 224
 ANGLES = tuple(range(0, 360, 30))
@@ -110,10 +118,16 @@ def _parse_row(line: int, rec: dict[str, str]) -> RecipeRow:
     if not scales or not all(math.isfinite(s) and s > 0 for s in scales):
         raise ValueError(f"Scales must be positive numbers: {rec['Scales']!r}")
     return RecipeRow(
-        line=line, class_name=CLASS_RENAMES.get(cls, cls), url=url,
-        original_width=ints["Original Width"], original_height=ints["Original Height"],
-        crop_x=ints["Crop X"], crop_y=ints["Crop Y"], crop_width=ints["Crop Width"],
-        crop_height=ints["Crop Height"], scales=scales,
+        line=line,
+        class_name=CLASS_RENAMES.get(cls, cls),
+        url=url,
+        original_width=ints["Original Width"],
+        original_height=ints["Original Height"],
+        crop_x=ints["Crop X"],
+        crop_y=ints["Crop Y"],
+        crop_width=ints["Crop Width"],
+        crop_height=ints["Crop Height"],
+        scales=scales,
     )
 
 
@@ -290,19 +304,25 @@ def rebuild_google_set(
         if max_rows < len(rows):
             rows = sorted(random.Random(seed).sample(rows, max_rows), key=lambda r: r.line)
     out_dir = Path(out_dir).expanduser().resolve()
-    raw = Path(raw_dir).expanduser().resolve() if raw_dir is not None else paths.cache_dir(cache) / "google-clothing-raw"
+    raw = (
+        Path(raw_dir).expanduser().resolve() if raw_dir is not None else paths.cache_dir(cache) / "google-clothing-raw"
+    )
     rewrite = url_rewrite or (lambda u: u)
     raw_name = {r.line: f"{r.stem}{_suffix(r.url)}" for r in rows}
 
     todo = [r for r in rows if not all(p.is_file() for p in _outputs(r, out_dir, angles, ext))]
     report = download_files(
-        [DownloadJob(rewrite(r.url), raw_name[r.line]) for r in todo], raw,
-        workers=workers, progress=progress, **download_kwargs,
+        [DownloadJob(rewrite(r.url), raw_name[r.line]) for r in todo],
+        raw,
+        workers=workers,
+        progress=progress,
+        **download_kwargs,
     )
     by_dest = {f.dest: f for f in report.failed}
     failed = [
         {"line": r.line, "url": r.url, "reason": by_dest[raw_name[r.line]].reason}
-        for r in todo if raw_name[r.line] in by_dest
+        for r in todo
+        if raw_name[r.line] in by_dest
     ]
     ready = [r for r in todo if raw_name[r.line] not in by_dest]
 
@@ -313,7 +333,7 @@ def rebuild_google_set(
             return str(exc)
         for img, path in zip(frames, _outputs(row, out_dir, angles, ext)):
             save = {"format": fmt, "quality": 95} if fmt == "JPEG" else {"format": fmt}
-            atomic_save(path, lambda tmp, img=img: img.save(tmp, **save))
+            atomic_save(path, lambda tmp, img=img, save=save: img.save(tmp, **save))
         return None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

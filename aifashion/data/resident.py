@@ -21,11 +21,12 @@ training device (CPU or CUDA). Each batch is then cut out of it with batched ten
 There is no per-image Python loop in :meth:`ResidentPatternData.sample` (only one over the
 few scale bins).
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -104,7 +105,7 @@ class ResidentPatternData:
     @classmethod
     def from_arrays(
         cls, images: np.ndarray, labels: np.ndarray, classes: Sequence[str], device: str | torch.device = "cpu"
-    ) -> "ResidentPatternData":
+    ) -> ResidentPatternData:
         """Wrap uint8 ``(N, H, W, 3)`` images and int64 ``(N,)`` labels (numpy) as a resident set."""
         t = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
         return cls(t.to(device), torch.from_numpy(np.asarray(labels, dtype=np.int64)).to(device), list(classes))
@@ -118,7 +119,7 @@ class ResidentPatternData:
         classes: Sequence[str] | None = None,
         max_per_class: int | None = None,
         seed: int = 0,
-    ) -> "ResidentPatternData":
+    ) -> ResidentPatternData:
         """Decode a folder of class sub-folders once and put it on ``device``.
 
         Args:
@@ -230,7 +231,11 @@ class ResidentPatternData:
         u = rand(B)
         b = (u * bins).long().clamp_max(bins - 1)  # (B,) bin of each sample
         # 3. a symmetry of the square per sample: rotation r (k * 90 degrees), then flip f
-        r = torch.randint(0, 4, (B,), generator=g, device=dev) if rot90 else torch.zeros(B, dtype=torch.long, device=dev)
+        r = (
+            torch.randint(0, 4, (B,), generator=g, device=dev)
+            if rot90
+            else torch.zeros(B, dtype=torch.long, device=dev)
+        )
         f = torch.randint(0, 2, (B,), generator=g, device=dev) if flip else torch.zeros(B, dtype=torch.long, device=dev)
         sym = r * 2 + f  # (B,) which of the 8 symmetries of the square
         x8 = torch.empty(B, 3, out_size, out_size, dtype=torch.uint8, device=dev)
@@ -243,8 +248,7 @@ class ResidentPatternData:
             # the smallest mip level that keeps >= out_size pixels per crop side, so that the
             # resize below shrinks by less than sqrt(2) (or keeps the native pixels)
             level = 0
-            while (level + 1 < len(self._levels)
-                   and round(frac * min(self._levels[level + 1].shape[2:])) >= out_size):
+            while level + 1 < len(self._levels) and round(frac * min(self._levels[level + 1].shape[2:])) >= out_size:
                 level += 1
             images = self._levels[level]
             h, w = images.shape[2:]
@@ -277,7 +281,7 @@ class ResidentPatternData:
             x01 = (x + 1) / 2 * bright
             mean = x01.mean(dim=(1, 2, 3), keepdim=True)
             x01 = (x01 - mean) * contrast + mean
-            gray = (0.299 * x01[:, 0:1] + 0.587 * x01[:, 1:2] + 0.114 * x01[:, 2:3])
+            gray = 0.299 * x01[:, 0:1] + 0.587 * x01[:, 1:2] + 0.114 * x01[:, 2:3]
             x01 = (x01 - gray) * sat + gray
             x = x01.clamp(0, 1) * 2 - 1
         return x.clamp_(-1, 1), self.labels[idx]

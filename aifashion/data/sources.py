@@ -10,6 +10,7 @@ download records each file's sha256 in ``sha256.lock.json`` inside the cache fol
 later run (a resumed download, a re-download of a deleted file) is checked against that lock.
 A spec's ``sha256`` field holds the digests where they are known; pass them in to pin them.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -90,12 +91,14 @@ class FingerCameraSpec:
                 out.append(DownloadJob(self.url(cls, stem, base_url), dest, self.sha256.get(dest) or lock.get(dest)))
         return out
 
-    def subset(self, classes: list[str] | None = None, max_per_class: int | None = None) -> "FingerCameraSpec":
+    def subset(self, classes: list[str] | None = None, max_per_class: int | None = None) -> FingerCameraSpec:
         """A smaller spec (the first ``max_per_class`` files of each of ``classes``), for smoke runs."""
         if classes is not None:
             unknown = sorted(set(classes) - set(self.files))
             if unknown:
-                raise ValueError(f"unknown FingerCamera class(es) {', '.join(unknown)}; valid: {', '.join(self.classes)}")
+                raise ValueError(
+                    f"unknown FingerCamera class(es) {', '.join(unknown)}; valid: {', '.join(self.classes)}"
+                )
         keep = self.classes if classes is None else sorted(set(classes))
         return replace(self, files={c: self.files[c][:max_per_class] for c in keep})
 

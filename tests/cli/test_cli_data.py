@@ -1,4 +1,5 @@
 """``aifashion data ...`` through the installed console script, as a user runs it."""
+
 from __future__ import annotations
 
 import io
@@ -10,10 +11,10 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+from data_http import LocalServer
 from PIL import Image
 
 from aifashion.data.sources import FINGERCAMERA
-from data_http import LocalServer
 
 SCRIPT = Path(sys.executable).with_name("aifashion")
 
@@ -22,7 +23,9 @@ def aifashion(*args: str, env: dict | None = None) -> subprocess.CompletedProces
     if not SCRIPT.exists():
         pytest.skip(f"{SCRIPT} is not installed (pip install -e .)")
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([str(SCRIPT), "data", *map(str, args)], capture_output=True, text=True, env=full_env, timeout=300)
+    return subprocess.run(
+        [str(SCRIPT), "data", *map(str, args)], capture_output=True, text=True, env=full_env, timeout=300
+    )
 
 
 def test_help_lists_the_actions():
@@ -55,8 +58,20 @@ def test_bad_arguments_exit_2_with_one_line(args, message):
 
 def test_prepare_and_stats(fingercamera_dir, tmp_path):
     out = tmp_path / "prepared"
-    r = aifashion("prepare", "--data-dir", fingercamera_dir.parent, "--out", out, "--size", 32,
-                  "--classes", "solid,striped", "--max-images", 2, "--no-progress")
+    r = aifashion(
+        "prepare",
+        "--data-dir",
+        fingercamera_dir.parent,
+        "--out",
+        out,
+        "--size",
+        32,
+        "--classes",
+        "solid,striped",
+        "--max-images",
+        2,
+        "--no-progress",
+    )
     assert r.returncode == 0, r.stderr
     assert "prepared 4 images (solid 2, striped 2) at 32x32" in r.stdout
     r = aifashion("stats", out, "--verify", "--json")
@@ -98,8 +113,19 @@ def test_download_resumes_after_a_failure(tmp_path):
         assert all(n == 1 for p, n in server.hits.items() if p != held_back)
         assert len(json.loads((folder / "sha256.lock.json").read_text())["sha256"]) == 400
         # the complete download is then found without AIFASHION_DATA
-        r = aifashion("prepare", "--cache", tmp_path, "--out", tmp_path / "p", "--size", 16, "--max-images", 1,
-                      "--no-progress", env={"AIFASHION_DATA": ""})
+        r = aifashion(
+            "prepare",
+            "--cache",
+            tmp_path,
+            "--out",
+            tmp_path / "p",
+            "--size",
+            16,
+            "--max-images",
+            1,
+            "--no-progress",
+            env={"AIFASHION_DATA": ""},
+        )
         assert r.returncode == 0, r.stderr
         assert "prepared 6 images" in r.stdout
 
@@ -118,8 +144,19 @@ def test_rebuild_through_a_mirror(google_csv, fingercamera_dir, tmp_path):
         rewrites += ["--url-rewrite", f"{url}=__SERVER__/{i}.jpg"]
     with LocalServer(routes) as server:
         rewrites = [a.replace("__SERVER__", server.url) for a in rewrites]
-        r = aifashion("rebuild", "--csv", csv_path, "--out", tmp_path / "out", "--raw-dir", tmp_path / "raw",
-                      "--no-progress", "--format", "png", *rewrites)
+        r = aifashion(
+            "rebuild",
+            "--csv",
+            csv_path,
+            "--out",
+            tmp_path / "out",
+            "--raw-dir",
+            tmp_path / "raw",
+            "--no-progress",
+            "--format",
+            "png",
+            *rewrites,
+        )
         assert r.returncode == 0, r.stderr
         assert "rebuilt 24 frames from 2 of 2 rows" in r.stdout
         assert len(list((tmp_path / "out" / "checkered").glob("*.png"))) == 24

@@ -1,4 +1,5 @@
 """aifashion.data.folders on the real FingerCamera folder and on small folders built from it."""
+
 from __future__ import annotations
 
 import shutil

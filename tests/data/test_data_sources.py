@@ -1,5 +1,6 @@
 """aifashion.data.sources: the pinned upstream specs, local look-up, and a real download of a
 FingerCamera subset from a local HTTP mirror laid out like the upstream repository."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,6 +9,7 @@ import json
 import urllib.parse
 
 import pytest
+from data_http import LocalServer
 from PIL import Image
 
 from aifashion.data.folders import load_pattern_images, scan_pattern_folder
@@ -18,7 +20,6 @@ from aifashion.data.sources import (
     find_or_download_fingercamera,
     find_or_download_google_csv,
 )
-from data_http import LocalServer
 
 FAST = dict(timeout=2.0, retries=1, backoff=0.05, progress=False)
 

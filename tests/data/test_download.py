@@ -1,21 +1,25 @@
 """The downloader against a real HTTP server on 127.0.0.1 serving real fabric photos plus
 every kind of failure: 404, a response slower than the timeout, a truncated body, a non-image,
 a decompression bomb, a transient 503, a file over the size cap."""
+
 from __future__ import annotations
 
 import json
 
 import pytest
+from data_http import LocalServer, flaky, png_bomb, redirect, slow, truncated
 
 from aifashion.data.download import DownloadJob, download_files
-from data_http import LocalServer, flaky, png_bomb, redirect, slow, truncated
 
 FAST = dict(timeout=0.5, deadline=5.0, retries=2, backoff=0.05, progress=False)
 
 
 @pytest.fixture(scope="module")
 def photos(fingercamera_dir) -> dict[str, bytes]:
-    paths = sorted((fingercamera_dir / "checkered").glob("*.jpg"))[:3] + sorted((fingercamera_dir / "dotted").glob("*.jpg"))[:2]
+    paths = (
+        sorted((fingercamera_dir / "checkered").glob("*.jpg"))[:3]
+        + sorted((fingercamera_dir / "dotted").glob("*.jpg"))[:2]
+    )
     return {p.name: p.read_bytes() for p in paths}
 
 
@@ -97,7 +101,9 @@ def test_size_cap_sha256_and_per_host_limit(photos, tmp_path):
         assert "too large" in report.failed[0].reason and not (tmp_path / "a" / "big.jpg").exists()
 
         wrong = DownloadJob(f"{server.url}/img/{names[1]}", "wrong.jpg", sha256="0" * 64)
-        right = DownloadJob(f"{server.url}/img/{names[2]}", "right.jpg", sha256=hashlib.sha256(photos[names[2]]).hexdigest())
+        right = DownloadJob(
+            f"{server.url}/img/{names[2]}", "right.jpg", sha256=hashlib.sha256(photos[names[2]]).hexdigest()
+        )
         report = download_files([wrong, right], tmp_path / "b", **FAST)
         assert report.downloaded == ["right.jpg"]
         assert "sha256 mismatch" in report.failed[0].reason
@@ -113,4 +119,6 @@ def test_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="inside the output folder"):
         download_files([DownloadJob("http://127.0.0.1/x.jpg", "../x.jpg")], tmp_path, progress=False)
     with pytest.raises(ValueError, match="same destination"):
-        download_files([DownloadJob("http://a/1", "x.jpg"), DownloadJob("http://a/2", "x.jpg")], tmp_path, progress=False)
+        download_files(
+            [DownloadJob("http://a/1", "x.jpg"), DownloadJob("http://a/2", "x.jpg")], tmp_path, progress=False
+        )

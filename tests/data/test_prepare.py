@@ -1,4 +1,5 @@
 """aifashion.data.prepare on real FingerCamera photos."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,7 +43,9 @@ def test_prepare_is_deterministic_and_rerun_replaces(fingercamera_dir, tmp_path)
     assert a["files"] == b["files"]
     assert a["files"] != c["files"]
     # rerun into the same folder with fewer images: files of the old manifest are removed
-    d = prepare_pattern_set(fingercamera_dir, tmp_path / "a", seed=5, classes=["zigzag"], max_images=2, size=32, progress=False)
+    d = prepare_pattern_set(
+        fingercamera_dir, tmp_path / "a", seed=5, classes=["zigzag"], max_images=2, size=32, progress=False
+    )
     assert sorted(p.name for p in (tmp_path / "a" / "zigzag").iterdir()) == sorted(r.split("/")[1] for r in d["files"])
     assert verify_prepared(tmp_path / "a") == []
 

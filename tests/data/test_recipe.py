@@ -1,5 +1,6 @@
 """aifashion.data.recipe: the CSV parser on the real file, the recipe against a hand computation
 on a real photo, and a rebuild from a local HTTP server."""
+
 from __future__ import annotations
 
 import collections
@@ -8,11 +9,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from data_http import LocalServer
 from PIL import Image
 
 from aifashion.data.folders import scan_pattern_folder
 from aifashion.data.recipe import ANGLES, apply_recipe, parse_recipe_csv, rebuild_google_set
-from data_http import LocalServer
 
 NEAREST = Image.Resampling.NEAREST
 
@@ -73,9 +74,16 @@ def test_bad_rows_are_reported_not_fatal(google_csv, tmp_path):
 
 def _row(photo, **kw):
     base = dict(
-        line=2, class_name="floral", url="https://example.org/x.jpg",
-        original_width=photo.width, original_height=photo.height,
-        crop_x=37, crop_y=101, crop_width=400, crop_height=500, scales=(0.9,),
+        line=2,
+        class_name="floral",
+        url="https://example.org/x.jpg",
+        original_width=photo.width,
+        original_height=photo.height,
+        crop_x=37,
+        crop_y=101,
+        crop_width=400,
+        crop_height=500,
+        scales=(0.9,),
     )
     base.update(kw)
     from aifashion.data.recipe import RecipeRow
@@ -162,8 +170,14 @@ def test_rebuild_from_local_server(google_csv, fingercamera_dir, tmp_path):
     with LocalServer(routes) as server:
         rewrite_map = {r.url: f"{server.url}/{r.line}" for r in picked}
         rewrite_map[missing.url] = f"{server.url}/missing"
-        kw = dict(raw_dir=tmp_path / "raw", url_rewrite=rewrite_map.__getitem__, workers=2,
-                  progress=False, timeout=2.0, retries=0)
+        kw = dict(
+            raw_dir=tmp_path / "raw",
+            url_rewrite=rewrite_map.__getitem__,
+            workers=2,
+            progress=False,
+            timeout=2.0,
+            retries=0,
+        )
         out = tmp_path / "out"
         manifest = rebuild_google_set(path, out, **kw)
         assert manifest["counts"] == {"dotted": 12, "striped": 12, "zigzag": 12}

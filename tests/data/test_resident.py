@@ -1,4 +1,5 @@
 """aifashion.data.resident: decode once, batched crops/flips/rotations/jitter on the device."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -63,10 +64,16 @@ def test_large_crops_match_a_direct_antialiased_resize(small_set, out):
     # whole-image crops shrunk 64 -> out go through the mip pyramid (levels sqrt(2) apart) and
     # a uint8 resize: close to shrinking the photo directly with antialiasing, never blocky
     d = small_set
-    x, _ = d.sample(18, out, torch.Generator().manual_seed(0), scale=(1, 1), flip=False, rot90=False,
-                    indices=torch.arange(18))
-    ref = torch.nn.functional.interpolate(d.images.float(), size=(out, out), mode="bilinear", antialias=True,
-                                          align_corners=False) / 127.5 - 1
+    x, _ = d.sample(
+        18, out, torch.Generator().manual_seed(0), scale=(1, 1), flip=False, rot90=False, indices=torch.arange(18)
+    )
+    ref = (
+        torch.nn.functional.interpolate(
+            d.images.float(), size=(out, out), mode="bilinear", antialias=True, align_corners=False
+        )
+        / 127.5
+        - 1
+    )
     err = (x - ref).abs()
     assert float(err.mean()) < 0.015, float(err.mean())  # under 2 grey levels of 255 (measured 0.002-0.009)
     naive = d.images.float()[:, :, ::2, ::2] / 127.5 - 1  # what skipping pixels would give

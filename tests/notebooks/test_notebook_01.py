@@ -1,4 +1,5 @@
 """notebooks/01_data.ipynb runs top to bottom under papermill with smoke parameters."""
+
 from __future__ import annotations
 
 import json
@@ -15,8 +16,9 @@ def test_notebook_01_smoke(repo_root, fingercamera_dir, tmp_path):
         str(repo_root / "notebooks" / "01_data.ipynb"),
         str(tmp_path / "01_executed.ipynb"),
         kernel_name="python3",
-        parameters=dict(data_dir=str(fingercamera_dir), out_dir=str(out), image_size=64,
-                        classes=None, seed=0, max_images=3),
+        parameters=dict(
+            data_dir=str(fingercamera_dir), out_dir=str(out), image_size=64, classes=None, seed=0, max_images=3
+        ),
         cwd=str(tmp_path),
         progress_bar=False,
     )
@@ -27,6 +29,11 @@ def test_notebook_01_smoke(repo_root, fingercamera_dir, tmp_path):
     for name in ("class_counts.png", "samples_source.png", "samples_prepared.png", "recipe_demo.png"):
         assert (out / name).stat().st_size > 5000, name
     executed = json.loads((tmp_path / "01_executed.ipynb").read_text())
-    images = [o for c in executed["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])
-              if "image/png" in o.get("data", {})]
+    images = [
+        o
+        for c in executed["cells"]
+        if c["cell_type"] == "code"
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {})
+    ]
     assert len(images) == 4  # every figure is shown inline too

@@ -1,4 +1,5 @@
 """Notebook 03 (segmentation) runs top to bottom under papermill on smoke parameters."""
+
 from __future__ import annotations
 
 import json
@@ -9,7 +10,12 @@ from aifashion.segment import SHIPPED_LITE0
 
 SMOKE = dict(steps=3, image_size=64, batch_size=2, max_train=4, n_eval=3, n_show=2, seed=0, device="cpu")
 FIGURES = [
-    "labels.png", "product_labels.png", "augmentation.png", "overlay_people.png", "overlay_products.png", "tryon.png",
+    "labels.png",
+    "product_labels.png",
+    "augmentation.png",
+    "overlay_people.png",
+    "overlay_products.png",
+    "tryon.png",
 ]
 
 
@@ -17,9 +23,12 @@ def _run(repo_root, data_root, tmp_path, **params):
     papermill = pytest.importorskip("papermill")
     out = tmp_path / "out"
     papermill.execute_notebook(
-        str(repo_root / "notebooks" / "03_segmentation.ipynb"), str(tmp_path / "executed.ipynb"),
+        str(repo_root / "notebooks" / "03_segmentation.ipynb"),
+        str(tmp_path / "executed.ipynb"),
         parameters={**SMOKE, "data_dir": str(data_root), "out_dir": str(out), **params},
-        kernel_name="python3", cwd=str(tmp_path), progress_bar=False,
+        kernel_name="python3",
+        cwd=str(tmp_path),
+        progress_bar=False,
     )
     for name in FIGURES:
         assert (out / name).stat().st_size > 1000, name
@@ -36,11 +45,15 @@ def _run(repo_root, data_root, tmp_path, **params):
 HAVE_WEIGHTS = SHIPPED_LITE0.is_file()
 
 
-@pytest.mark.parametrize("train", [
-    pytest.param(True, marks=[pytest.mark.slow] if HAVE_WEIGHTS else [], id="train"),
-    pytest.param(False, marks=[pytest.mark.skipif(not HAVE_WEIGHTS, reason="no shipped segmenter weights yet")],
-                 id="shipped"),
-])
+@pytest.mark.parametrize(
+    "train",
+    [
+        pytest.param(True, marks=[pytest.mark.slow] if HAVE_WEIGHTS else [], id="train"),
+        pytest.param(
+            False, marks=[pytest.mark.skipif(not HAVE_WEIGHTS, reason="no shipped segmenter weights yet")], id="shipped"
+        ),
+    ],
+)
 def test_notebook_03_runs_on_smoke_parameters(train, repo_root, data_root, ccp_dir, clothing_small_dir, tmp_path):
     out, metrics = _run(repo_root, data_root, tmp_path, train=train)
     if train:

@@ -1,4 +1,5 @@
 """Every committed notebook is stored without outputs and has a ``parameters`` cell."""
+
 from __future__ import annotations
 
 import json

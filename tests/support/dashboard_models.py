@@ -1,6 +1,7 @@
 """Real networks for the dashboard tests: the shipped weights when present, otherwise a
 randomly initialised model of the shipped architecture exported to a temporary file (the real
 loading code runs either way; nothing is mocked)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,14 +21,20 @@ def generator_file(tmp: Path) -> Path | None:
 
     import torch
 
-    from aifashion.gan.models.tileable import TileableConfig, TileableGenerator
     from aifashion.gan.export import save_generator
+    from aifashion.gan.models.tileable import TileableConfig, TileableGenerator
 
     torch.manual_seed(0)
     cfg = TileableConfig()
     classes = ["floral", "geometric", "paisley", "plaid", "polka-dot", "striped"][: cfg.n_classes]
-    return save_generator(TileableGenerator(cfg).state_dict(), "tileable", asdict(cfg), classes,
-                          tmp / "generator.safetensors", weights="random-init")
+    return save_generator(
+        TileableGenerator(cfg).state_dict(),
+        "tileable",
+        asdict(cfg),
+        classes,
+        tmp / "generator.safetensors",
+        weights="random-init",
+    )
 
 
 def segmenter_file(tmp: Path) -> Path | None:
@@ -38,8 +45,8 @@ def segmenter_file(tmp: Path) -> Path | None:
         return None
     import torch
 
-    from aifashion.segment.model import SegmenterConfig, build_segmenter
     from aifashion.segment import export_segmenter
+    from aifashion.segment.model import SegmenterConfig, build_segmenter
 
     torch.manual_seed(0)
     cfg = SegmenterConfig()

@@ -4,6 +4,7 @@ Routes map a URL path to bytes (served with Content-Length) or to a function tha
 response itself. Every request is counted per path, and the most requests in flight at once
 is recorded, so tests can check resumption and the per-host limit.
 """
+
 from __future__ import annotations
 
 import collections
@@ -11,10 +12,10 @@ import struct
 import threading
 import time
 import zlib
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Callable, Union
 
-Route = Union[bytes, Callable[[BaseHTTPRequestHandler], None]]
+Route = bytes | Callable[[BaseHTTPRequestHandler], None]
 
 
 class LocalServer:
@@ -62,7 +63,7 @@ class LocalServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         self._thread.start()
         return self
 
