@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from aifashion.gan.generate import load_generator
+from aifashion.gan.palette import PALETTES, parse_palette
 
 
 def _mix_arg(text: str) -> tuple[str, float]:
@@ -16,6 +17,13 @@ def _mix_arg(text: str) -> tuple[str, float]:
         return name, float(w)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected NAME:WEIGHT with a number, not {text!r}") from None
+
+
+def _palette_arg(text: str) -> list[tuple[int, int, int]]:
+    try:
+        return parse_palette(text)
+    except ValueError as e:  # argparse: one line, exit 2
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,13 +39,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar="NAME:W",
         help="mix in another class with weight W in [0, 1] (repeatable), e.g. floral:0.3",
     )
+    p.add_argument(
+        "--palette",
+        type=_palette_arg,
+        metavar="COLOURS",
+        help="recolour to 2-4 colours keeping structure and shading, e.g. '#1b2a49,#f4e9d8', "
+        f"or a named palette ({', '.join(PALETTES)})",
+    )
     p.add_argument("--weights", help="an exported generator .safetensors (default: the shipped one)")
     p.add_argument("--device", default="cpu")
 
 
 def run(args: argparse.Namespace) -> int:
     gen = load_generator(args.weights, device=args.device)
-    img = gen.render(args.category, seed=args.seed, size=args.size, mix=list(args.mix) or None)
+    img = gen.render(args.category, seed=args.seed, size=args.size, mix=list(args.mix) or None, palette=args.palette)
     from aifashion.atomic import atomic_save
 
     out = Path(args.out).expanduser()

@@ -32,7 +32,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--out-dir", required=True, help="checkpoints, losses, sample grids (resumes when a checkpoint is there)"
     )
-    p.add_argument("--model", default="tileable", help="dcgan (tutorial baseline) or tileable (ours)")
+    p.add_argument(
+        "--model",
+        default="tileable",
+        help="dcgan (tutorial baseline), tileable (ours) or tileable-projected (ours against a projected "
+        "discriminator on frozen ImageNet EfficientNet-Lite0 features)",
+    )
     p.add_argument(
         "--model-config",
         type=_kv,
@@ -57,6 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--lr", type=float, default=2e-4)
     p.add_argument("--lr-d", type=float, default=None)
+    p.add_argument("--betas", type=float, nargs=2, default=(0.5, 0.999), metavar=("B1", "B2"), help="Adam betas")
     p.add_argument("--loss", choices=["bce", "hinge"], default="bce")
     p.add_argument(
         "--augment",
@@ -78,8 +84,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--export", metavar="FILE.safetensors", help="export the EMA generator there after training")
 
 
-def run(args: argparse.Namespace) -> int:
-    cfg = TrainConfig(
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """The :class:`TrainConfig` of parsed ``train-gan`` arguments (also used by
+    ``bench/time_to_quality.py`` to run the recipes of ``tools/recipe.sh``)."""
+    return TrainConfig(
         out_dir=args.out_dir,
         data_dir=args.data_dir,
         model=args.model,
@@ -93,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
         batch=args.batch,
         lr=args.lr,
         lr_d=args.lr_d,
+        betas=tuple(args.betas),
         loss=args.loss,
         augment=args.augment,
         ema=args.ema,
@@ -107,6 +116,10 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         dry_run=args.dry_run,
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    cfg = config_from_args(args)
     from aifashion.gan.models import MODELS
 
     MODELS.get(cfg.model)  # unknown model: exit 2 with the valid names

@@ -3,7 +3,9 @@ class-conditional generator, from training to rendering.
 
 One module per stage::
 
-    models/       nn.Modules + their config dataclasses (dcgan, tileable) and the MODELS registry
+    models/       nn.Modules + their config dataclasses (dcgan, tileable, projected) and the MODELS
+                  registry: "dcgan", "tileable", "tileable-projected" (our generator against a
+                  projected discriminator on frozen ImageNet Lite0 features)
     augment.py    DiffAugment (colour, translation, cut-out) for what the discriminator sees
     train.py      TrainConfig + train_gan: one flat training loop (resumable, bf16, DDP)
     checkpoint.py the checkpoint format, save / resume, random-stream states, config compatibility
@@ -11,14 +13,17 @@ One module per stage::
     runfiles.py   what a run writes beside its checkpoint (sample grids, loss log)
     export.py     the generator file format (safetensors + JSON): export_generator, save_generator
     generate.py   load_generator -> PatternGenerator.render (inference; never imports train)
+    palette.py    recolor / parse_palette: a pattern in 2-4 chosen colours (post-processing)
 
 Typical use::
 
     from aifashion.gan import load_generator
     load_generator().render("striped", seed=3, size=512)            # the shipped weights
+    load_generator().render("dotted", seed=1, palette="#1b2a49,#f4e9d8")   # recoloured
 
     from aifashion.gan import TrainConfig, train_gan, export_generator
     res = train_gan(TrainConfig(out_dir="runs/gan", model="tileable", steps=2000))
+    # or model="tileable-projected" (tools/recipe.sh PROJECTED_RECIPE); its export is a tileable file
     export_generator(res.checkpoint, "runs/gan/generator.safetensors")
 
 Names are imported lazily, so ``from aifashion.gan import load_generator`` loads neither the
@@ -44,6 +49,8 @@ __all__ = [
     "load_generator",
     "PatternGenerator",
     "diff_augment",
+    "recolor",
+    "parse_palette",
 ]
 
 _WHERE = {
@@ -59,6 +66,8 @@ _WHERE = {
     "load_generator": "generate",
     "PatternGenerator": "generate",
     "diff_augment": "augment",
+    "recolor": "palette",
+    "parse_palette": "palette",
 }
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +75,8 @@ def export_generator(
 
     Returns:
         The safetensors path. The JSON holds ``format``, ``model``, ``config`` (``asdict``),
-        ``classes`` and ``training`` (steps, images seen, seconds, device, data, train config).
+        ``classes`` and ``training`` (the model name it was trained as, e.g. ``tileable-projected``,
+        steps, images seen, seconds, device, data, train config).
     """
     if dtype not in ("float32", "float16"):
         raise ValueError(f"dtype must be 'float32' or 'float16', not {dtype!r}")
@@ -84,12 +84,14 @@ def export_generator(
     if not ckpt_path.is_file():
         raise FileNotFoundError(f"checkpoint {ckpt_path} does not exist")
     ck = load_checkpoint(ckpt_path)
-    from aifashion.gan.models import build_generator, make_config
+    from aifashion.gan.models import build_generator, generator_spec
 
-    config = asdict(make_config(ck["model"], ck["model_config"]))  # retired fields at their defaults dropped
+    # the generator's name and config (retired fields at their defaults dropped); a generator
+    # trained against the projected discriminator is a plain "tileable" file
+    model, config = generator_spec(ck["model"], ck["model_config"])
     state = ck["G_ema" if ema else "G"]
     if bn_batches > 0:
-        G = build_generator(ck["model"], config)
+        G = build_generator(model, config)
         G.load_state_dict(state)
         size = ck["train_config"]["image_size"]
         recompute_bn_stats(G, len(ck["classes"]), size, batches=bn_batches, seed=ck["train_config"]["seed"])
@@ -98,6 +100,7 @@ def export_generator(
         "weights": "ema" if ema else "raw",
         "bn_stats": f"recomputed over {bn_batches} random batches" if bn_batches > 0 else "from the checkpoint",
         "training": {
+            "model": ck["model"],
             "steps": ck["step"],
             "images_seen": ck["images_seen"],
             "elapsed_s": round(ck["elapsed_s"], 1),
@@ -111,7 +114,7 @@ def export_generator(
     }
     if extra:
         info["extra"] = extra
-    return save_generator(state, ck["model"], config, ck["classes"], out_path, dtype, **info)
+    return save_generator(state, model, config, ck["classes"], out_path, dtype, **info)
 
 
 def save_generator(

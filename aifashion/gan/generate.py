@@ -4,6 +4,7 @@
     gen = load_generator()                       # the shipped weights (aifashion/weights/)
     gen.classes                                  # ['checkered', 'dotted', ...]
     img = gen.render("striped", seed=3, size=512, mix={"floral": 0.3})   # PIL RGB, seamless
+    gen.render("dotted", seed=1, palette="#1b2a49,#f4e9d8")          # recoloured (gan.palette)
 
 An export is ``generator.safetensors`` + ``generator.json`` (written by
 :func:`aifashion.gan.export.export_generator`); the JSON names the model and its config, so the
@@ -11,7 +12,8 @@ file pair alone rebuilds the net. The tileable generator renders any size (inter
 multiple of its 16-pixel latent cell, resampled with wrap-around when the size is not such a
 multiple, so the result still tiles); the baseline renders only its native size.
 
-CLI: ``aifashion generate --category NAME --seed N --size PX --out FILE.png [--mix NAME:W]``.
+CLI: ``aifashion generate --category NAME --seed N --size PX --out FILE.png [--mix NAME:W]
+[--palette "#RRGGBB,#RRGGBB"]``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ DEFAULT_WEIGHTS = WEIGHTS_DIR / "generator.safetensors"
 MAX_SIZE = 4096
 
 Mix = Mapping[str, float] | tuple[str, float] | Sequence[tuple[str, float]] | None
+Palette = str | Sequence[str | Sequence[int]] | None
 
 
 def _slerp(a: torch.Tensor, b: torch.Tensor, t: float) -> torch.Tensor:
@@ -167,7 +170,9 @@ class PatternGenerator:
             x = periodic_resize(x, size)
         return x
 
-    def render(self, category: str, seed: int = 0, size: int = 256, mix: Mix = None) -> Image.Image:
+    def render(
+        self, category: str, seed: int = 0, size: int = 256, mix: Mix = None, palette: Palette = None
+    ) -> Image.Image:
         """One pattern as a PIL RGB image of ``size x size``; seamless for the tileable model.
 
         Args:
@@ -175,13 +180,26 @@ class PatternGenerator:
             seed: any integer; the same seed, category, mix and size give the same image.
             size: side in pixels (1..4096; the baseline: only its native size).
             mix: shares of other classes mixed in, e.g. ``{"floral": 0.3}`` (tileable only).
+            palette: recolour to 2-4 colours, keeping structure and shading
+                (:func:`aifashion.gan.palette.recolor`): ``"#RRGGBB,#RRGGBB"``, a named palette
+                such as ``"terracotta"``, or a list of ``"#RRGGBB"`` / ``(r, g, b)``.
         """
-        return self.render_batch([category], [seed], size, mix)[0]
+        return self.render_batch([category], [seed], size, mix, palette)[0]
 
     def render_batch(
-        self, categories: Sequence[str], seeds: Sequence[int], size: int = 256, mix: Mix = None
+        self,
+        categories: Sequence[str],
+        seeds: Sequence[int],
+        size: int = 256,
+        mix: Mix = None,
+        palette: Palette = None,
     ) -> list[Image.Image]:
-        """Several patterns at once (one forward pass); ``mix`` applies to each."""
+        """Several patterns at once (one forward pass); ``mix`` and ``palette`` apply to each."""
+        if palette is not None:
+            from aifashion.gan.palette import recolor, resolve_palette
+
+            colors = resolve_palette(palette)  # a bad palette fails before rendering
+            return [recolor(im, colors) for im in _to_pil(self._render(categories, seeds, size, mix))]
         return _to_pil(self._render(categories, seeds, size, mix))
 
     def render_array(

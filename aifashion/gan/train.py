@@ -10,6 +10,9 @@ resumable and multi-process.
   optimisers, EMA, step, loss history and the states of the data and noise generators. Kill a
   run, start it again with the same ``out_dir``: it continues from the last checkpoint and ends
   bit-identical to a run that was never interrupted (same device and thread count).
+- Any model of the ``MODELS`` registry; a discriminator with frozen parts (the projected one:
+  frozen ImageNet Lite0 features + fixed random projections) is optimised only over its
+  trainable parameters, and only those are toggled off in the generator step.
 - Multi-process through ``torchrun`` (DDP; gloo on CPU, nccl on CUDA): each process draws its
   own batches, gradients are averaged, rank 0 writes the files.
 
@@ -53,7 +56,7 @@ class TrainConfig:
 
     out_dir: str | None = None
     data_dir: str | None = None
-    model: str = "tileable"  # "dcgan" (the tutorial baseline) or "tileable" (ours)
+    model: str = "tileable"  # "dcgan" (tutorial baseline), "tileable" (ours), "tileable-projected" (projected D)
     model_config: dict = field(default_factory=dict)  # overrides of the model's config fields
     classes: list | None = None  # train on these classes only (None = all)
     max_per_class: int | None = None
@@ -210,7 +213,7 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         data_dir, device, size=cfg.data_size, classes=cfg.classes, max_per_class=cfg.max_per_class, seed=cfg.seed
     )
     mconf = dict(cfg.model_config)
-    if cfg.model == "tileable":
+    if cfg.model != "dcgan":
         mconf.setdefault("n_classes", len(data.classes))
         mconf.setdefault("image_size", cfg.image_size)
         if mconf["n_classes"] != len(data.classes):
@@ -229,7 +232,8 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     G_ema = copy.deepcopy(G).eval().requires_grad_(False)
     lr_d = cfg.lr if cfg.lr_d is None else cfg.lr_d
     optG = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=cfg.betas)
-    optD = torch.optim.Adam(D.parameters(), lr=lr_d, betas=cfg.betas)
+    d_params = [p for p in D.parameters() if p.requires_grad]  # a projected D's frozen features excluded
+    optD = torch.optim.Adam(d_params, lr=lr_d, betas=cfg.betas)
     data_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 1, rank))
     noise_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 2, rank))
 
@@ -348,14 +352,16 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         # (2) G: maximise log D(G(z)) (non-saturating) or -D(G(z)) (hinge)
         optG.zero_grad(set_to_none=True)
         if toggle_d:
-            D_core.requires_grad_(False)
+            for p in d_params:
+                p.requires_grad_(False)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_amp):
             d_gen = D_logits(aug(fake), y).float()
         l_g = _g_loss(cfg.loss, d_gen)
         l_g.backward()
         optG.step()
         if toggle_d:
-            D_core.requires_grad_(True)
+            for p in d_params:
+                p.requires_grad_(True)
         # EMA with a warm-up (the average starts short and grows to 1 / (1 - ema) steps)
         ema_update(G_ema, G_core, min(cfg.ema, (1 + step) / (10 + step)))
         step += 1

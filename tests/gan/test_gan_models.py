@@ -20,9 +20,9 @@ from aifashion.registry import UnknownNameError
 SMALL = dict(ngf=8, max_ch=32, ndf=8, nz_local=8, nz_global=8, n_waves=4, emb_dim=8)
 
 
-def test_registry_lists_both_models_and_rejects_unknown_names():
-    assert MODELS.names() == ["dcgan", "tileable"]
-    with pytest.raises(UnknownNameError, match="dcgan, tileable"):
+def test_registry_lists_the_models_and_rejects_unknown_names():
+    assert MODELS.names() == ["dcgan", "tileable", "tileable-projected"]
+    with pytest.raises(UnknownNameError, match="dcgan, tileable, tileable-projected"):
         build_model("stylegan")
     with pytest.raises(ValueError, match="unknown TileableConfig field"):
         build_model("tileable", ngf_typo=3)

