@@ -17,4 +17,4 @@ DCGAN_RECIPE=(--model dcgan --loss bce "${GAN_CROPS[@]}" --batch 64)
 # features (aifashion.gan.models.projected): Lite0 input side, batch and lr from the probes of
 # issue 14.
 PROJECTED_RECIPE=(--model tileable-projected --loss hinge "${GAN_CROPS[@]}" "${FINETUNE_RECIPE[@]}"
-    --model-config n_zigzags=8 --model-config proj_size=128 --batch 32)
+    --model-config n_zigzags=8 --model-config proj_size=64 --batch 32)

@@ -49,7 +49,7 @@ class ProjectedConfig(TileableConfig):
     """:class:`TileableConfig` (the generator, unchanged; its ``ndf`` is unused here) + the
     projected discriminator. Saved in every checkpoint; the export keeps only the generator part."""
 
-    proj_size: int = 128  # the feature network's input side (images are resized bilinearly to it)
+    proj_size: int = 64  # the feature network's input side (resized bilinearly; 64 beat 128 per CPU minute)
     proj_seed: int = 0  # draws the fixed CCM / CSM weights
     ccm_channels: int = 64  # CCM output channels at the finest scale, doubled per coarser scale
     disc_channels: int = 32  # per-scale discriminator channels at a 64-px map, doubled per halving
