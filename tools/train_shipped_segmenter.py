@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from aifashion import paths  # noqa: E402
+from aifashion.backbones import LITE_MEAN, LITE_STD  # noqa: E402
 from aifashion.segment.model import SegmenterConfig  # noqa: E402
 
 #: the shipped model: Unet, EfficientNet-Lite0 encoder, slim decoder, 0.5/0.5 input normalisation
@@ -37,8 +38,8 @@ MODEL = dict(
     encoder_name="tu-tf_efficientnet_lite0",
     encoder_depth=5,
     decoder_channels=(64, 48, 32, 16, 16),
-    mean=(0.5, 0.5, 0.5),
-    std=(0.5, 0.5, 0.5),
+    mean=LITE_MEAN,
+    std=LITE_STD,
 )
 
 

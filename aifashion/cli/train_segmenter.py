@@ -79,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
         from aifashion.segment.train import PRETRAINED
 
         encoder = args.encoder or PRETRAINED[pretrained][0]
-        norm = {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}  # the EfficientNet-Lite weights' statistics
+        from aifashion.backbones import LITE_MEAN, LITE_STD
+
+        norm = {"mean": LITE_MEAN, "std": LITE_STD}  # the EfficientNet-Lite weights' statistics
     encoder_lr = args.encoder_lr if args.encoder_lr is not None else (args.lr / 4 if pretrained else None)
     mcfg = SegmenterConfig(
         encoder_name=encoder, encoder_depth=len(dec), decoder_channels=dec, input_size=args.input_size, **norm
