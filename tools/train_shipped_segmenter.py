@@ -8,7 +8,9 @@ Usage (from the repository root, data in $AIFASHION_DATA):
 
     .venv/bin/python tools/label_product_shots.py                     # masks -> labels/product-masks (committed)
     # 1. train (resumable: run the same line again; `touch runs/seg/STOP` stops it after a checkpoint)
-    .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg > runs/seg.log 2>&1
+    .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg --steps 1200 > runs/seg.log 2>&1
+    #    the shipped file was then resumed with a longer schedule (the cosine restarts at its 1/3 point):
+    .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg --steps 3600 --eval-every 300 >> runs/seg.log
     # 2. evaluate the final EMA weights (CCP validation: last 100 ids; product-shot validation split),
     #    export fp16 safetensors + JSON, and draw the contact sheet docs/segmenter_contact_sheet.png
     .venv/bin/python tools/train_shipped_segmenter.py export --run runs/seg
