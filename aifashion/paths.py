@@ -16,6 +16,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 WEIGHTS_DIR = PACKAGE_DIR / "weights"
+#: the repository's docs/ (figures and committed bench results); absent in a non-editable install
+DOCS_DIR = PACKAGE_DIR.parent / "docs"
 
 #: Data-set folder names, relative to a data root.
 FINGERCAMERA = "clothing-patterns-fingercamera"

@@ -3,7 +3,7 @@
 
 - data: :func:`image_grid`, :func:`class_count_figure`, :func:`sample_grid_figure`
 - training: :func:`loss_figure`
-- metrics: :func:`seam_figure`, :func:`metrics_figure`
+- metrics: :func:`seam_figure`, :func:`metrics_figure`, :func:`time_to_quality_figure`
 """
 
 from __future__ import annotations
@@ -219,4 +219,43 @@ def metrics_figure(reports: dict):
             fig.add_subplot(1, panels, panels), recalls, "recall: real crops covered (higher is better)", (0, 1)
         )
     fig.tight_layout()
+    return fig
+
+
+def time_to_quality_figure(summary: dict):
+    """KID against training minutes for each arm of a ``bench/time_to_quality.py`` run.
+
+    Args:
+        summary: the bench's JSON: ``{"minutes": M, "machine": str, "arms": {name: [row, ...]}}``;
+            each row has ``minutes`` (training time, >= 0) and ``kid`` (the project classifier's
+            KID, lower is better); the last row of an arm may add ``inception_kid``.
+
+    Returns:
+        A matplotlib ``Figure``: classifier KID per arm on a log axis, the final Inception KID
+        (the independent evaluator) in the legend.
+    """
+    from matplotlib.figure import Figure
+
+    arms = summary.get("arms") or {}
+    if not arms:
+        raise ValueError("summary has no arms; pass the JSON written by bench/time_to_quality.py")
+    fig = Figure(figsize=(6.4, 3.8))
+    ax = fig.add_subplot(1, 1, 1)
+    for name, rows in arms.items():
+        rows = [r for r in rows if r.get("kid") is not None]
+        if not rows:
+            continue
+        label = name
+        incep = rows[-1].get("inception_kid")
+        if incep is not None:
+            label += f" (Inception KID {incep:.3f} at {rows[-1]['minutes']:.1f} min)"
+        ax.plot([r["minutes"] for r in rows], [max(r["kid"], 1e-3) for r in rows], "o-", label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("training minutes (same machine, one arm after another)")
+    ax.set_ylabel("classifier KID (lower is better)")
+    ax.set_title(f"time to quality, {summary.get('minutes', '?')} min per arm", fontsize=10)
+    ax.legend(fontsize=8)
+    if summary.get("machine"):
+        fig.text(0.01, 0.01, summary["machine"][:110], fontsize=6, color="0.4")
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     return fig

@@ -96,6 +96,7 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
         for t in o.get("text", [])
     )
     assert "estimated training time" in printed and "s/step x 2 steps" in printed  # the estimate came first
+    assert "Inception KID ratio at equal time" in printed  # the committed time-to-quality run was plotted
     assert not (out / "probe").exists()  # the timing runs are thrown away
 
 
@@ -110,3 +111,42 @@ def test_notebook_02_defaults_are_sized_for_a_cpu(repo_root):
     assert int(params["steps"]) <= 300 and "GPU: 3000" in "".join(cell["source"])
     text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "under papermill" in text and "negative KID" in text
+
+
+def test_notebook_02_trains_against_the_projected_discriminator(repo_root, fingercamera_dir, tmp_path):
+    """model="tileable-projected" (needs the Lite0 wheel of the test extra): trained, exported as a
+    plain tileable generator file, evaluated; no baseline asked for."""
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "out"
+    papermill.execute_notebook(
+        str(repo_root / "notebooks" / "02_train_dcgan.ipynb"),
+        str(tmp_path / "02_projected.ipynb"),
+        kernel_name="python3",
+        parameters=dict(
+            data_dir=str(fingercamera_dir),
+            out_dir=str(out),
+            model="tileable-projected",
+            steps=2,
+            batch=4,
+            data_size=96,
+            max_per_class=3,
+            baseline_steps=0,
+            eval_per_class=3,
+            real_views=32,
+            big_size=128,
+            show_size=64,
+            sample_every=1,
+            ckpt_every=2,
+            device="cpu",
+            num_threads=1,
+            probe_steps=2,
+        ),
+        cwd=str(tmp_path),
+        progress_bar=False,
+    )
+    meta = json.loads((out / "tileable-projected" / "generator.json").read_text())
+    assert meta["model"] == "tileable" and meta["classes"] == CLASSES and meta["training"]["steps"] == 2
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert list(metrics["generators"]) == ["tileable-projected"]
+    assert set(metrics["generators"]["tileable-projected"]["class_fidelity"]["per_class"]) == set(CLASSES)
+    assert not (out / "dcgan").exists()
