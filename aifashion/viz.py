@@ -231,8 +231,9 @@ def time_to_quality_figure(summary: dict):
             KID, lower is better); the last row of an arm may add ``inception_kid``.
 
     Returns:
-        A matplotlib ``Figure``: classifier KID per arm on a log axis, the final Inception KID
-        (the independent evaluator) in the legend.
+        A matplotlib ``Figure``: classifier KID per arm on a log axis (an estimate below 1e-3 —
+        KID is unbiased, so it can be negative — is drawn at 1e-3), the final Inception KID (the
+        independent evaluator) in the legend.
     """
     from matplotlib.figure import Figure
 

@@ -9,36 +9,48 @@ import pytest
 CLASSES = ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
 
 
-def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
+#: parameters that make notebook 02 a smoke run (seconds, not minutes)
+SMOKE = dict(
+    steps=2,
+    batch=4,
+    data_size=96,
+    max_per_class=3,
+    eval_per_class=3,
+    real_views=32,
+    big_size=128,
+    show_size=64,
+    sample_every=1,
+    ckpt_every=2,
+    device="cpu",
+    num_threads=1,
+    probe_steps=2,
+)
+
+
+def _run_notebook(repo_root, tmp_path, executed: str, **parameters) -> None:
     papermill = pytest.importorskip("papermill")
-    out = tmp_path / "out"
     papermill.execute_notebook(
         str(repo_root / "notebooks" / "02_train_dcgan.ipynb"),
-        str(tmp_path / "02_executed.ipynb"),
+        str(tmp_path / executed),
         kernel_name="python3",
-        parameters=dict(
-            data_dir=str(fingercamera_dir),
-            out_dir=str(out),
-            model="tileable",
-            steps=2,
-            batch=4,
-            data_size=96,
-            max_per_class=3,
-            baseline_steps=2,
-            eval_per_class=3,
-            real_views=32,
-            classifier_steps=3,
-            big_size=128,
-            show_size=64,
-            sample_every=1,
-            ckpt_every=2,
-            seed=0,
-            device="cpu",
-            num_threads=1,
-            probe_steps=2,
-        ),
+        parameters={**SMOKE, **parameters},
         cwd=str(tmp_path),
         progress_bar=False,
+    )
+
+
+def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
+    out = tmp_path / "out"
+    _run_notebook(
+        repo_root,
+        tmp_path,
+        "02_executed.ipynb",
+        data_dir=str(fingercamera_dir),
+        out_dir=str(out),
+        model="tileable",
+        baseline_steps=2,
+        classifier_steps=3,
+        seed=0,
     )
     # both models trained, checkpointed and exported (safetensors + JSON config)
     for name in ("tileable", "dcgan"):
@@ -116,33 +128,15 @@ def test_notebook_02_defaults_are_sized_for_a_cpu(repo_root):
 def test_notebook_02_trains_against_the_projected_discriminator(repo_root, fingercamera_dir, tmp_path):
     """model="tileable-projected" (needs the Lite0 wheel of the test extra): trained, exported as a
     plain tileable generator file, evaluated; no baseline asked for."""
-    papermill = pytest.importorskip("papermill")
     out = tmp_path / "out"
-    papermill.execute_notebook(
-        str(repo_root / "notebooks" / "02_train_dcgan.ipynb"),
-        str(tmp_path / "02_projected.ipynb"),
-        kernel_name="python3",
-        parameters=dict(
-            data_dir=str(fingercamera_dir),
-            out_dir=str(out),
-            model="tileable-projected",
-            steps=2,
-            batch=4,
-            data_size=96,
-            max_per_class=3,
-            baseline_steps=0,
-            eval_per_class=3,
-            real_views=32,
-            big_size=128,
-            show_size=64,
-            sample_every=1,
-            ckpt_every=2,
-            device="cpu",
-            num_threads=1,
-            probe_steps=2,
-        ),
-        cwd=str(tmp_path),
-        progress_bar=False,
+    _run_notebook(
+        repo_root,
+        tmp_path,
+        "02_projected.ipynb",
+        data_dir=str(fingercamera_dir),
+        out_dir=str(out),
+        model="tileable-projected",
+        baseline_steps=0,
     )
     meta = json.loads((out / "tileable-projected" / "generator.json").read_text())
     assert meta["model"] == "tileable" and meta["classes"] == CLASSES and meta["training"]["steps"] == 2
