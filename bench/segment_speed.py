@@ -1,6 +1,6 @@
 """Segmenter speed: `Segmenter.predict` on a 1024-px photo, the new default beside the old model.
 
-Both shipped segmenters ('aifashion-lite0': EfficientNet-Lite0 Unet at 320 px; 'aifashion-ccp':
+Both shipped segmenters ('aifashion-lite0': EfficientNet-Lite0 Unet predicting at 512 px; 'aifashion-ccp':
 resnet18 Unet at 192 px) predict the same photos in interleaved rounds, so that load changes hit
 both alike. The photos are CCP validation photos and product shots resized to 1024 px on their
 longest side (a synthetic photo when no data folder is found; it says so).

@@ -2,7 +2,7 @@
 
 The recipe: smp Unet on the ImageNet EfficientNet-Lite0 encoder (the `train` extra's PyPI wheel),
 fine-tuned on Clothing Co-Parsing (754 training photos) plus the labelled product shots
-(`tools/label_product_shots.py`, their training split), 320 px long side, both cores.
+(`tools/label_product_shots.py`, their training split), 320 px long side and then 448 px, both cores.
 
 Usage (from the repository root, data in $AIFASHION_DATA):
 
@@ -11,9 +11,13 @@ Usage (from the repository root, data in $AIFASHION_DATA):
     .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg --steps 1200 > runs/seg.log 2>&1
     #    the shipped file was then resumed with a longer schedule (the cosine restarts at its 1/3 point):
     .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg --steps 3600 --eval-every 300 >> runs/seg.log
+    #    stage 2: 448 px, starting from stage 1's EMA weights (fresh optimiser and schedule)
+    .venv/bin/python tools/train_shipped_segmenter.py train --run runs/seg448 --init-from runs/seg/last.pt \
+        --input-size 448 --steps 2000 --lr 1e-3 --encoder-lr 2.5e-4 --eval-every 400 > runs/seg448.log 2>&1
     # 2. evaluate the final EMA weights (CCP validation: last 100 ids; product-shot validation split),
-    #    export fp16 safetensors + JSON, and draw the contact sheet docs/segmenter_contact_sheet.png
-    .venv/bin/python tools/train_shipped_segmenter.py export --run runs/seg
+    #    export fp16 safetensors + JSON predicting at 512 px (the size chosen on training photos; the
+    #    card), and draw the contact sheet docs/segmenter_contact_sheet.png
+    .venv/bin/python tools/train_shipped_segmenter.py export --run runs/seg448 --predict-size 512
 
 No checkpoint is chosen by a validation score: the final EMA weights are exported, so the validation
 figures stay an independent measure.
@@ -82,6 +86,9 @@ def main() -> int:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--encoder-lr", type=float, default=5e-4)
     ap.add_argument("--input-size", type=int, default=320)
+    ap.add_argument("--init-from", default=None, help="a trained run's last.pt (or .safetensors) to start from")
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--predict-size", type=int, default=None, help="export: the longest side the file predicts at")
     ap.add_argument("--eval-every", type=int, default=250)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
@@ -116,12 +123,13 @@ def main() -> int:
             batch_size=args.batch_size,
             lr=args.lr,
             encoder_lr=args.encoder_lr,
-            pretrained="lite0",
+            pretrained=None if args.init_from else "lite0",
+            init_from=args.init_from,
             eval_every=args.eval_every,
             eval_images=40,
             ckpt_every=50,
             threads=args.threads or None,
-            warmup=50,
+            warmup=args.warmup,
         )
         res = train_segmenter(
             ccp,
@@ -142,19 +150,37 @@ def main() -> int:
         return _sheet(args, load_segmenter("aifashion-lite0", weights=args.out), products, ccp)
     _, prod_val = product_split(args.masks)
     ck = torch.load(ckpt, map_location="cpu", weights_only=False)
-    history = [
-        {k: h[k] for k in ("step", "seconds", "val_iou", "val_products_garment_iou") if k in h}
-        for h in ck["history"]
-        if "val_iou" in h
-    ]
+
+    def evaluations(hist: list[dict]) -> list[dict]:
+        keys = ("step", "seconds", "val_iou", "val_products_garment_iou")
+        return [{k: h[k] for k in keys if k in h} for h in hist if "val_iou" in h]
+
+    history = evaluations(ck["history"])
+    stages = []  # earlier stages this run started from (--init-from), oldest first
+    start = (ck.get("train_config") or {}).get("init_from")
+    while start and Path(start).suffix == ".pt" and Path(start).is_file():
+        prev = torch.load(start, map_location="cpu", weights_only=False)
+        cfg = prev.get("train_config") or {}
+        stages.insert(
+            0,
+            {
+                "checkpoint": str(start),
+                "input_size": prev["config"]["input_size"],
+                "steps": prev["step"],
+                "seconds": round(prev.get("elapsed", 0.0), 1),
+                "history": evaluations(prev["history"]),
+            },
+        )
+        start = cfg.get("init_from")
     info = {
         "label_grouping": "aifashion/segment/data.py GARMENT_LABELS / PERSON_LABELS; product shots: "
         "garment = the teacher's foreground (tools/label_product_shots.py), shoes/hats = person",
         "hardware": f"{platform.processor() or platform.machine()}, torch threads {args.threads}",
         "exported": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "history": history,
+        "earlier_stages": stages,
     }
-    out = export_checkpoint(ckpt, args.out, info)
+    out = export_checkpoint(ckpt, args.out, info, args.predict_size)
     seg = load_segmenter("aifashion-lite0", weights=out, device=args.device)  # the fp16 file itself
     t0 = time.time()
     ccp_metrics = evaluate(seg, ccp)
@@ -168,7 +194,7 @@ def main() -> int:
             "products_val_images": len(prod_val),
         }
     )
-    out = export_checkpoint(ckpt, args.out, info)
+    out = export_checkpoint(ckpt, args.out, info, args.predict_size)
     print(json.dumps({k: info[k] for k in ("val_iou", "products_val_garment_iou")}), flush=True)
     print(f"exported {out} ({out.stat().st_size / 1e6:.2f} MB); evaluation took {time.time() - t0:.0f}s")
     return _sheet(args, seg, products, ccp)

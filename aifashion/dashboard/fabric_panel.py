@@ -11,7 +11,6 @@ import ipywidgets as W
 from aifashion.dashboard.garment_panel import UPLOAD_ACCEPT
 from aifashion.dashboard.session import GARMENT_WIDTH_CM
 
-STYLE = {"description_width": "72px"}
 #: The tile-size slider: one repeat of the fabric, in centimetres.
 TILE_CM = {"value": 10.0, "min": 1.0, "max": 50.0, "step": 0.5}
 
@@ -27,8 +26,8 @@ class FabricPanel:
         self.upload.add_class("aif-fabric-upload")
         self.back = W.Button(description="Generated patterns", icon="undo", layout=lay(width="170px"), disabled=True)
         self.tile_cm = W.FloatSlider(
-            **TILE_CM, description="Tile size", style=STYLE, continuous_update=True, readout_format=".1f",
-            layout=lay(width="96%"), disabled=True,
+            **TILE_CM, description="Tile size (cm)", style={"description_width": "96px"}, continuous_update=True,
+            readout_format=".1f", layout=lay(width="96%"), disabled=True,
         )  # fmt: skip
         self.message = W.HTML(value="")
         self.message.add_class("aif-fabric-message")

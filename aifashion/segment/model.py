@@ -29,7 +29,8 @@ class SegmenterConfig:
     decoder_channels: tuple[int, ...] = (128, 64, 32, 16, 16)
     classes: int = 3
     #: longest side of the network input in pixels (the image is resized to it, then padded
-    #: to a multiple of 32) -- the same in training and prediction.
+    #: to a multiple of 32): the training size in a checkpoint; an exported file may predict at
+    #: another size (its JSON then gives ``train_input_size``).
     input_size: int = 192
     class_names: tuple[str, ...] = ("background", "person", "garment")
     #: input normalisation ``(x / 255 - mean) / std`` per RGB channel; files written before these

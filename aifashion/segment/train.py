@@ -62,6 +62,10 @@ class SegTrainConfig:
     #: wheel of the `train` extra, :mod:`aifashion.backbones`; the model config must name its encoder)
     pretrained: str | None = None
     encoder_lr: float | None = None  # the encoder's peak learning rate (None: ``lr``)
+    #: start from a trained segmenter instead (a run's ``last.pt`` -- its EMA weights -- or an exported
+    #: ``.safetensors``): same network, any ``input_size``; a fresh optimiser and schedule (a second
+    #: stage at a higher resolution). Ignored when the run resumes its own checkpoint.
+    init_from: str | None = None
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
 
@@ -86,6 +90,24 @@ def _init_pretrained(model: torch.nn.Module, name: str, mcfg: SegmenterConfig) -
     from aifashion import backbones
 
     getattr(backbones, loader)(model)
+
+
+def _init_from_file(model: torch.nn.Module, path: str | os.PathLike, mcfg: SegmenterConfig) -> None:
+    """Copy all weights of a trained segmenter (``last.pt``: its EMA; or an exported ``.safetensors``)
+    into ``model``; the two configs may differ only in ``input_size``."""
+    import dataclasses
+
+    from .predict import _load_state, read_safetensors
+
+    path = Path(path)
+    if path.suffix == ".safetensors":
+        state, cfg, _ = read_safetensors(path)
+    else:
+        ck = torch.load(path, map_location="cpu", weights_only=False)
+        state, cfg = ck["ema"], SegmenterConfig.from_dict(ck["config"])
+    if dataclasses.replace(cfg, input_size=mcfg.input_size) != mcfg:
+        raise ValueError(f"{path} holds another network than the model config (only input_size may differ)")
+    _load_state(model, state)
 
 
 def _loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -246,6 +268,8 @@ def train_segmenter(
             model = build_segmenter(mcfg)
             if tcfg.pretrained:
                 _init_pretrained(model, tcfg.pretrained, mcfg)
+            if tcfg.init_from and not (resume and ckpt_path.is_file()):
+                _init_from_file(model, tcfg.init_from, mcfg)
             model = model.to(dev).to(memory_format=mf)
         ema = copy.deepcopy(model).eval()
         for p in ema.parameters():
@@ -349,13 +373,27 @@ def train_segmenter(
         torch.set_num_threads(prev_threads)
 
 
-def export_checkpoint(ckpt: str | os.PathLike, out: str | os.PathLike, info: dict | None = None) -> Path:
-    """Export the EMA weights of a training checkpoint to fp16 safetensors + JSON."""
+def export_checkpoint(
+    ckpt: str | os.PathLike, out: str | os.PathLike, info: dict | None = None, predict_size: int | None = None
+) -> Path:
+    """Export the EMA weights of a training checkpoint to fp16 safetensors + JSON.
+
+    ``predict_size``: the longest side the exported file predicts at (its config's ``input_size``);
+    None keeps the training size. The JSON records the training size as ``train_input_size``.
+    """
+    import dataclasses
+
     ck = torch.load(ckpt, map_location="cpu", weights_only=False)
     cfg = SegmenterConfig.from_dict(ck["config"])
     model = build_segmenter(cfg)
     model.load_state_dict(ck["ema"])
+    train_size = cfg.input_size
+    if predict_size is not None:
+        if predict_size < 32:
+            raise ValueError(f"predict_size must be >= 32, not {predict_size}")
+        cfg = dataclasses.replace(cfg, input_size=int(predict_size))
     base = {
+        "train_input_size": train_size,
         "step": ck["step"],
         "train_seconds": round(ck.get("elapsed", 0.0), 1),
         "train_config": ck.get("train_config"),

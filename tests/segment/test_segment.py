@@ -293,6 +293,35 @@ def test_train_loop_learns_and_resumes(ccp_dir, tmp_path):
     assert all(0.0 <= v <= 1.0 for v in r["iou"].values())
 
 
+def test_second_stage_starts_from_a_trained_run_at_another_size(ccp_dir, tmp_path):
+    import dataclasses
+
+    tcfg = SegTrainConfig(steps=2, batch_size=2, warmup=1, max_train=2, eval_every=0, threads=None)
+    first = train_segmenter(ccp_dir, tmp_path / "a", TINY, tcfg, progress=False)
+    ema = torch.load(first.checkpoint, weights_only=False)["ema"]
+    bigger = dataclasses.replace(TINY, input_size=128)
+    stage2 = dataclasses.replace(tcfg, init_from=str(first.checkpoint))
+    # stop before the first step: the saved weights are the start -- the first run's EMA, exactly
+    res = train_segmenter(ccp_dir, tmp_path / "b", bigger, stage2, progress=False, stop_after=0)
+    ck = torch.load(res.checkpoint, weights_only=False)
+    assert res.step == 0 and ck["config"]["input_size"] == 128
+    for k, v in ema.items():
+        torch.testing.assert_close(ck["model"][k], v)
+    # an exported file works as a start too (fp16, so close rather than equal)
+    exported = segment.export_checkpoint(first.checkpoint, tmp_path / "first.safetensors", predict_size=160)
+    # the file predicts at the size it was exported with; its JSON keeps the training size
+    assert load_segmenter("aifashion-ccp", weights=exported).config.input_size == 160
+    assert json.loads(exported.with_suffix(".json").read_text())["train_input_size"] == TINY.input_size
+    from_file = dataclasses.replace(tcfg, init_from=str(exported))
+    res = train_segmenter(ccp_dir, tmp_path / "c", bigger, from_file, progress=False, stop_after=0)
+    w = torch.load(res.checkpoint, weights_only=False)["model"]["encoder.conv1.weight"]
+    torch.testing.assert_close(w, ema["encoder.conv1.weight"], rtol=1e-3, atol=1e-3)
+    # another network is refused with the reason
+    other = dataclasses.replace(bigger, decoder_channels=(16, 16, 16, 16, 8))
+    with pytest.raises(ValueError, match="only input_size may differ"):
+        train_segmenter(ccp_dir, tmp_path / "d", other, stage2, progress=False, stop_after=0)
+
+
 # ---------------------------------------------------------------- CLI
 def test_cli_segment_writes_binary_mask(tiny_weights, tmp_path, ccp_dir):
     src = tmp_path / "in.png"
