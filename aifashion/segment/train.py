@@ -64,7 +64,7 @@ class SegTrainConfig:
     encoder_lr: float | None = None  # the encoder's peak learning rate (None: ``lr``)
     #: start from a trained segmenter instead (a run's ``last.pt`` -- its EMA weights -- or an exported
     #: ``.safetensors``): same network, any ``input_size``; a fresh optimiser and schedule (a second
-    #: stage at a higher resolution). Ignored when the run resumes its own checkpoint.
+    #: stage at a higher resolution); used instead of ``pretrained``. Ignored when the run resumes.
     init_from: str | None = None
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -97,17 +97,12 @@ def _init_from_file(model: torch.nn.Module, path: str | os.PathLike, mcfg: Segme
     into ``model``; the two configs may differ only in ``input_size``."""
     import dataclasses
 
-    from .predict import _load_state, read_safetensors
+    from .predict import _from_file
 
-    path = Path(path)
-    if path.suffix == ".safetensors":
-        state, cfg, _ = read_safetensors(path)
-    else:
-        ck = torch.load(path, map_location="cpu", weights_only=False)
-        state, cfg = ck["ema"], SegmenterConfig.from_dict(ck["config"])
+    trained, cfg, _ = _from_file(Path(path))
     if dataclasses.replace(cfg, input_size=mcfg.input_size) != mcfg:
         raise ValueError(f"{path} holds another network than the model config (only input_size may differ)")
-    _load_state(model, state)
+    model.load_state_dict(trained.state_dict())
 
 
 def _loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -266,10 +261,12 @@ def train_segmenter(
         with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG state
             torch.manual_seed(tcfg.seed)
             model = build_segmenter(mcfg)
-            if tcfg.pretrained:
-                _init_pretrained(model, tcfg.pretrained, mcfg)
-            if tcfg.init_from and not (resume and ckpt_path.is_file()):
+            if resume and ckpt_path.is_file():
+                pass  # the checkpoint's weights replace any initial ones below
+            elif tcfg.init_from:
                 _init_from_file(model, tcfg.init_from, mcfg)
+            elif tcfg.pretrained:
+                _init_pretrained(model, tcfg.pretrained, mcfg)
             model = model.to(dev).to(memory_format=mf)
         ema = copy.deepcopy(model).eval()
         for p in ema.parameters():
