@@ -244,6 +244,9 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
         ck = load_checkpoint(ckpt_path, device, model=cfg.model, config=pair.config)  # refuses another config
         for key, part in (("G", G), ("D", D), ("G_ema", G_ema), ("optG", optG), ("optD", optD)):
             part.load_state_dict(ck[key])
+        for opt, lr_now in ((optG, cfg.lr), (optD, lr_d)):  # a resumed phase runs at its own rates
+            for group in opt.param_groups:
+                group["lr"] = lr_now
         step, images_seen, elapsed = ck["step"], ck["images_seen"], ck["elapsed_s"]
         history, grown = list(ck["history"]), list(ck.get("grown", []))
         restore_rng([data_gen, noise_gen], ck["rng"], rank, world, cfg.seed, step)
