@@ -1,5 +1,5 @@
-"""Checkpoint surgery that the shipped recipe used: grow a trained tileable generator (by zigzag
-waves; by width) without changing what it draws, then resume training with it.
+"""Checkpoint surgery that the shipped recipe used: grow a trained tileable generator by zigzag
+waves without changing what it draws, then resume training with them.
 
 The shipped generator's phase 3 is phase 2's checkpoint grown by 8 zigzag-wave channels
 (``aifashion/weights/GENERATOR_CARD.md``)::
@@ -22,7 +22,7 @@ from aifashion.atomic import atomic_save
 from aifashion.gan.checkpoint import load_checkpoint
 from aifashion.gan.models import build_model, make_config
 
-__all__ = ["add_zigzag_waves", "widen_generator"]
+__all__ = ["add_zigzag_waves"]
 
 
 @torch.no_grad()
@@ -99,82 +99,3 @@ def _grow_inputs(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         out[:, : old.shape[1]] = old
         return out
     raise ValueError(f"cannot grow a tensor of shape {tuple(old.shape)} into {tuple(like.shape)}")
-
-
-@torch.no_grad()
-def widen_generator(
-    checkpoint: str | os.PathLike, source: str | os.PathLike, out_path: str | os.PathLike | None = None
-) -> Path:
-    """Put a trained narrow tileable generator into the wider generator of ``checkpoint``
-    (Net2Net-style, function-preserving): the wide nets then draw exactly what ``source`` draws.
-
-    ``checkpoint`` is a ``train_gan`` checkpoint whose tileable config differs from the source's
-    only in ``ngf`` / ``max_ch`` (more channels per level, e.g. a 1-step run with
-    ``--model-config ngf=64``). The source's weights fill the first channels of every level;
-    the new channels keep the checkpoint's fresh init for their inputs and BatchNorm, and every
-    weight that reads a new channel (the next level's conv, ``to_rgb``) is set to zero, so they
-    start silent and training makes them speak. ``G`` and ``G_ema`` both get the result; the
-    generator's Adam state is cleared (new shapes); ``D`` and its optimiser are kept. The
-    ``grown`` record gets ``{"step", "widened_from", "ngf"}``.
-
-    Args:
-        checkpoint: the wide run's checkpoint (tileable or tileable-projected).
-        source: an exported generator (``.safetensors`` with its ``.json``), e.g. the shipped file.
-        out_path: where the result goes (atomically); default ``checkpoint`` itself.
-
-    Returns:
-        ``out_path`` as a ``Path``.
-    """
-    from dataclasses import fields
-
-    from aifashion.gan.generate import load_generator
-    from aifashion.gan.models import GENERATOR_OF
-
-    ck = load_checkpoint(checkpoint)
-    if GENERATOR_OF.get(ck.get("model")) != "tileable":
-        raise ValueError(f"{checkpoint} is not a tileable-generator checkpoint")
-    src = load_generator(source, bf16=False)
-    if list(src.classes) != list(ck["classes"]):
-        raise ValueError(f"classes differ: {source} has {src.classes}, {checkpoint} has {ck['classes']}")
-    old_cfg = src.model.cfg
-    wide_all = make_config(ck["model"], ck["model_config"])
-    new_cfg = make_config("tileable", {f.name: getattr(wide_all, f.name) for f in fields(old_cfg)})
-    differ = sorted(f.name for f in fields(old_cfg) if getattr(old_cfg, f.name) != getattr(new_cfg, f.name))
-    old_ch, new_ch = old_cfg.channels(), new_cfg.channels()
-    if set(differ) - {"ngf", "max_ch", "ndf"} or any(o > n for o, n in zip(old_ch, new_ch)):
-        raise ValueError(
-            f"widening needs the same config with at least as many channels per level; "
-            f"differs in {differ}, channels {old_ch} -> {new_ch}"
-        )
-    old = src.model.state_dict()
-    wide = {k: v.float().clone() for k, v in ck["G"].items()}
-    kp = old_cfg.n_periodic
-    for name, t in old.items():
-        w = wide[name]
-        if t.shape == w.shape:
-            w.copy_(t)
-            continue
-        parts = name.split(".")
-        if parts[0] == "convs":  # (out, in, 3, 3); input of level i >= 1 = [ch[i-1] features, kp waves]
-            i = int(parts[1])
-            o = old_ch[i]
-            if i == 0:
-                w[:o] = t
-            else:
-                a, b = old_ch[i - 1], new_ch[i - 1]
-                w[:o, :a], w[:o, b:] = t[:, :a], t[:, a:]
-                w[:, a:b] = 0  # nobody reads the new channels of level i - 1 yet
-                assert w.shape[1] - b == kp
-        elif name == "to_rgb.weight":  # (3, ch[-1], 3, 3)
-            w.zero_()
-            w[:, : t.shape[1]] = t
-        else:  # conditional BatchNorm rows and running statistics: first channels
-            w[: t.shape[0]] = t
-    ck["G"] = {k: v.to(ck["G"][k].dtype) for k, v in wide.items()}
-    ck["G_ema"] = {k: v.clone() for k, v in ck["G"].items()}
-    ck["optG"]["state"] = {}
-    ck["grown"] = list(ck.get("grown", [])) + [{"step": ck["step"], "widened_from": str(source), "ngf": new_cfg.ngf}]
-    out = Path(out_path) if out_path is not None else Path(checkpoint)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_save(out, lambda p: torch.save(ck, p))
-    return out
