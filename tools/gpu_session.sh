@@ -9,8 +9,11 @@
 # There:        run(command="bash tools/gpu_session.sh run", carry=["local-data"], timeout_s=600)
 #     env knobs: TRAIN_S (training seconds, default 300), BATCH (default 256), DEVICE (default
 #     cuda), STEPS_BENCH (timed steps per side of the benchmark, default 50), EXTRA (more
-#     train-gan flags, e.g. EXTRA="--model-config ngf=32"), TINY=1 (a CPU rehearsal: seconds-long
-#     stages). Training uses DiffAugment from the first step (FINETUNE_RECIPE in tools/recipe.sh).
+#     train-gan flags, e.g. EXTRA="--lr 1e-4"), TINY=1 (a CPU rehearsal: seconds-long stages).
+#     Training is the shipped generator's recipe in one phase from scratch (SHIPPED_RECIPE in
+#     tools/recipe.sh: 8 zigzag waves, DiffAugment from the first step) at a GPU batch. The
+#     projected recipe cannot go there as it is: the Lite0 wheel (19 MB) beside the working tree
+#     (44 MB) and the photos (10 MB) is more than the 64 MiB that travels.
 # Files back in $OUT (at most 8): bench.txt, train_log.txt, generator.safetensors + .json,
 #     samples.png, losses.png, eval.json, summary.txt.
 set -euo pipefail
@@ -56,7 +59,7 @@ run)
         2>&1 | grep -v '^step ' | tee "$OUT/bench.txt"
     # 2. our generator, the shipped recipe at a GPU batch, for TRAIN_S seconds, then export
     "$PY" -m aifashion.cli train-gan --device "$DEVICE" --data-dir "$DATA" --out-dir /tmp/gpu_gan --no-resume \
-        "${OURS_RECIPE[@]}" "${FINETUNE_RECIPE[@]}" ${EXTRA:-} \
+        "${SHIPPED_RECIPE[@]}" ${EXTRA:-} \
         --batch "$BATCH" --steps 10000000 --time-limit "$TRAIN_S" --ckpt-every 2000 --sample-every 2000 \
         --seed 0 --no-progress --export "$OUT/generator.safetensors" > "$OUT/train_log.txt" 2>&1
     tail -n 2 "$OUT/train_log.txt" | tee -a "$OUT/summary.txt"

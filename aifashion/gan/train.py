@@ -9,7 +9,8 @@ resumable and multi-process.
 - Atomic checkpoints (``checkpoint.pt``) every ``ckpt_every`` steps and an exact resume: models,
   optimisers, EMA, step, loss history and the states of the data and noise generators. Kill a
   run, start it again with the same ``out_dir``: it continues from the last checkpoint and ends
-  bit-identical to a run that was never interrupted (same device and thread count).
+  bit-identical to a run that was never interrupted (same device and thread count). A resume
+  with other ``lr`` / ``lr_d`` (a new phase) trains at those rates.
 - Any model of the ``MODELS`` registry; a discriminator with frozen parts (the projected one:
   frozen ImageNet Lite0 features + fixed random projections) is optimised only over its
   trainable parameters, and only those are toggled off in the generator step.

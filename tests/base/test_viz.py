@@ -1,4 +1,4 @@
-"""aifashion.viz figures built from real inputs (the committed time-to-quality bench run)."""
+"""aifashion.viz figures built from real inputs (the committed time-to-quality bench runs)."""
 
 import json
 
@@ -7,8 +7,9 @@ import pytest
 from aifashion import viz
 
 
-def test_time_to_quality_figure_plots_every_arm(repo_root):
-    summary = json.loads((repo_root / "docs" / "time_to_quality_3min.json").read_text())
+@pytest.mark.parametrize("name", ["time_to_quality_3min.json", "time_to_quality_30min.json"])
+def test_time_to_quality_figure_plots_every_arm(repo_root, name):
+    summary = json.loads((repo_root / "docs" / name).read_text())
     fig = viz.time_to_quality_figure(summary)
     ax = fig.axes[0]
     assert ax.get_yscale() == "log"
