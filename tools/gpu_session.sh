@@ -13,7 +13,7 @@
 #     Training is the shipped generator's recipe in one phase from scratch (SHIPPED_RECIPE in
 #     tools/recipe.sh: 8 zigzag waves, DiffAugment from the first step) at a GPU batch. The
 #     projected recipe cannot go there as it is: the Lite0 wheel (19 MB) beside the working tree
-#     (44 MB) and the photos (10 MB) is more than the 64 MiB that travels.
+#     (44 MB) and the photos (11 MB) is more than the 64 MiB that travels.
 # Files back in $OUT (at most 8): bench.txt, train_log.txt, generator.safetensors + .json,
 #     samples.png, losses.png, eval.json, summary.txt.
 set -euo pipefail
