@@ -24,32 +24,14 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from browser import chromium_browser, free_port
 from dashboard_models import generator_file, segmenter_file
 from PIL import Image
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-    "--disable-extensions",
-    "--mute-audio",
-]
 LOAD_TIMEOUT_MS = 180_000  # a fresh kernel imports torch and loads the generator
 STEP_TIMEOUT_MS = 90_000
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -67,23 +49,14 @@ def model_args(tmp_path_factory) -> list[str]:
 
 @pytest.fixture(scope="module")
 def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            "Debian chromium is not installed: run `sudo apt-get install -y chromium` "
-            "(the README's system prerequisite); never `playwright install`"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with chromium_browser() as browser:
         yield browser
-        browser.close()
 
 
 @contextlib.contextmanager
 def _serve(extra_args: list[str], data_dir: Path, log: Path):
     """``aifashion dashboard --no-browser --port N *extra_args`` as a subprocess; yields (URL, process)."""
-    port = _free_port()
+    port = free_port()
     env = dict(os.environ, AIFASHION_DATA=str(data_dir), PYTHONUNBUFFERED="1")
     cmd = [sys.executable, "-m", "aifashion.cli", "dashboard", "--no-browser", "--port", str(port), *extra_args]
     with open(log, "wb") as fh:

@@ -1,0 +1,52 @@
+"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by playwright.
+
+Never ``playwright install``; where Debian's chromium is absent the tests skip and say how to
+install it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--mute-audio",
+]
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def chromium_browser():
+    """A headless Chromium browser (playwright); skips the test with an instruction without it."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            "Debian chromium is not installed: run `sudo apt-get install -y chromium` "
+            "(the README's system prerequisite); never `playwright install`"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
