@@ -1,3 +1,4 @@
+# make lab        — set up .venv and open the course notebooks in JupyterLab (127.0.0.1, this venv's kernel)
 # make dashboard  — set up .venv and serve the try-on dashboard (Voila on 127.0.0.1:8866)
 # make test       — set up .venv and run the default test suite
 # make test-all   — also the slow tests
@@ -15,7 +16,7 @@ export AIFASHION_DATA := $(SHARED)
 endif
 endif
 
-.PHONY: venv dashboard test test-all lint format notebooks bench clean
+.PHONY: venv lab dashboard test test-all lint format notebooks bench clean
 
 # PyTorch 2.14.1 from PyPI is a CUDA build (it also runs on the CPU): the venv takes about 6.5 GB.
 # Say so up front rather than fail half-way with "No space left on device" (skipped once torch is in).
@@ -27,6 +28,16 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# JupyterLab on notebooks/ with this venv's Python as the kernel (the venv's own kernelspec comes
+# first). The project's notebooks are trusted so that Voila's preview renders them without asking.
+# `make lab LAB_PORT=8890` for another port, `LAB_ARGS=--no-browser` on a machine without a desktop.
+LAB_PORT ?= 8888
+LAB_ARGS ?=
+lab: $(STAMP)
+	@$(BIN)/jupyter trust notebooks/*.ipynb >/dev/null 2>&1
+	@echo "make lab: JupyterLab on notebooks/ at http://127.0.0.1:$(LAB_PORT)/lab -- open the address with its token printed below (Ctrl-C stops)"
+	JUPYTER_PREFER_ENV_PATH=1 $(BIN)/jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 --ServerApp.root_dir=notebooks $(LAB_ARGS)
 
 dashboard: $(STAMP)
 	$(BIN)/aifashion dashboard
