@@ -165,6 +165,8 @@ def _photos(clothing_small_dir: Path, n: int) -> list[Path]:
 
 
 def test_load_pick_category_and_generate(page):
+    # the notebook's first cell speaks to JupyterLab users; Voila leaves it out of the page
+    assert page.locator(".jp-RenderedMarkdown").count() == 0 and "Render with Voil" not in page.inner_text("body")
     options = (
         page.locator(".widget-dropdown", has=page.locator("label:text-is('Category')"))
         .locator("option")
