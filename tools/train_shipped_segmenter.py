@@ -18,6 +18,14 @@ Usage (from the repository root, data in $AIFASHION_DATA):
     #    export fp16 safetensors + JSON predicting at 512 px (the size chosen on training photos; the
     #    card), and draw the contact sheet docs/segmenter_contact_sheet.png
     .venv/bin/python tools/train_shipped_segmenter.py export --run runs/seg448 --predict-size 512
+    # 3. garment parts (top / outer / bottom / full): stage 3 at 448 px from the exported 3-class file,
+    #    its garment logit split into the four parts (segment.train.expand_head), then export
+    .venv/bin/python tools/train_shipped_segmenter.py train --parts --run runs/parts \
+        --init-from aifashion/weights/segmenter_lite0.safetensors --input-size 448 --steps 2000 \
+        --lr 1e-3 --encoder-lr 2e-4 --eval-every 500 > runs/parts.log 2>&1
+    #    then 2500 more steps (--init-from runs/parts/last.pt --encoder-lr 5e-4, --run runs/parts2);
+    #    in progress, not shipped: docs/experiments.md "Garment parts stage" says how to continue
+    .venv/bin/python tools/train_shipped_segmenter.py export --parts --run runs/parts --predict-size 512
 
 No checkpoint is chosen by a validation score: the final EMA weights are exported, so the validation
 figures stay an independent measure.
@@ -37,6 +45,7 @@ sys.path.insert(0, str(REPO))
 
 from aifashion import paths  # noqa: E402
 from aifashion.backbones import LITE_MEAN, LITE_STD  # noqa: E402
+from aifashion.segment.data import PARTS_CLASS_NAMES  # noqa: E402
 from aifashion.segment.model import SegmenterConfig  # noqa: E402
 
 #: the shipped model: Unet, EfficientNet-Lite0 encoder, slim decoder, 0.5/0.5 input normalisation
@@ -47,6 +56,8 @@ MODEL = dict(
     mean=LITE_MEAN,
     std=LITE_STD,
 )
+#: the parts stage: the garment class split into top / outer / bottom / full-body
+PARTS = dict(classes=len(PARTS_CLASS_NAMES), class_names=PARTS_CLASS_NAMES)
 
 
 def contact_sheet(seg, product_photos: list[Path], street_photos: list[Path], out: Path, cell: int = 140) -> Path:
@@ -78,6 +89,7 @@ def contact_sheet(seg, product_photos: list[Path], street_photos: list[Path], ou
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("phase", choices=["train", "export"])
+    ap.add_argument("--parts", action="store_true", help="6 classes: background, person, top, outer, bottom, full")
     ap.add_argument("--run", type=Path, default=REPO / "runs" / "seg")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--masks", type=Path, default=REPO / "labels" / "product-masks")
@@ -117,7 +129,7 @@ def main() -> int:
     products = (root / paths.CLOTHING_SMALL, args.masks)
     if args.phase == "train":
         args.run.mkdir(parents=True, exist_ok=True)
-        mcfg = SegmenterConfig(**MODEL, input_size=args.input_size)
+        mcfg = SegmenterConfig(**MODEL, **(PARTS if args.parts else {}), input_size=args.input_size)
         tcfg = SegTrainConfig(
             steps=args.steps,
             batch_size=args.batch_size,

@@ -1,7 +1,10 @@
-"""``aifashion segment``: write the garment mask of one or many photos (0/255 PNG at each photo's size).
+"""``aifashion segment``: write the garment mask of one or many photos (0/255 PNG at each photo's size),
+or with ``--parts`` their garment parts (PNG of ids at each photo's size: 0 background, 1 person
+not garment, 2 top, 3 outer, 4 bottom, 5 full-body).
 
 aifashion segment photo.jpg --out mask.png
 aifashion segment photos/*.jpg --out-dir masks/      # masks/<photo stem>.png, the model loaded once
+aifashion segment photos/*.jpg --parts --out-dir parts/
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default=DEFAULT_SEGMENTER, help=f"segmenter name ({', '.join(SEGMENTERS.names())})")
     p.add_argument("--weights", default=None, help="weights file (default: shipped / downloaded)")
     p.add_argument("--threshold", type=float, default=0.5, help="garment probability threshold (0..1)")
+    p.add_argument(
+        "--parts",
+        action="store_true",
+        help="write part ids (0 background, 1 person, 2 top, 3 outer, 4 bottom, 5 full) instead of 0/255",
+    )
     p.add_argument("--device", default="cpu")
 
 
@@ -44,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
 
     single = open_image(args.images[0]) if args.out else None  # one bad photo: exit 2 before loading the model
     seg = load_segmenter(args.model, weights=args.weights, device=args.device)
+    if args.parts and not seg.part_names:
+        raise ValueError(f"segmenter {args.model!r} tells no garment parts apart; --parts needs a parts model")
     failed = 0
     for i, path in enumerate(args.images):
         try:
@@ -52,10 +62,17 @@ def run(args: argparse.Namespace) -> int:
             print(f"aifashion segment: error: {path}: {exc}", file=sys.stderr)
             failed += 1
             continue
-        mask = np.where(seg.predict(img).garment > args.threshold, 255, 0).astype(np.uint8)
+        masks = seg.predict(img)
+        if args.parts:
+            mask = masks.part_map(args.threshold)
+            found = ", ".join(f"{k} {100 * v:.1f}%" for k, v in masks.part_areas(args.threshold).items())
+            what = f"parts: {found or 'no garment'}"
+        else:
+            mask = np.where(masks.garment > args.threshold, 255, 0).astype(np.uint8)
+            what = f"garment {100 * (mask > 0).mean():.1f}% of pixels"
         out = Path(args.out) if args.out else Path(args.out_dir) / f"{stems[i]}.png"
         atomic_save(out, lambda p, m=mask: Image.fromarray(m, "L").save(p, format="PNG"))
-        print(f"{out}: {img.width}x{img.height}, garment {100 * (mask > 0).mean():.1f}% of pixels", flush=True)
+        print(f"{out}: {img.width}x{img.height}, {what}", flush=True)
     if failed:
         print(f"aifashion segment: {failed} of {len(args.images)} photos could not be read", file=sys.stderr)
     return 2 if failed else 0

@@ -3,7 +3,8 @@
 Photos are composited at their full resolution: the mask (the segmenter's, computed at most
 ``SEGMENT_SIDE`` pixels long, or ``--mask`` of any size) is brought to the photo's size with
 :func:`~aifashion.compose.refine_mask` (edges on the photo's), and their light comes from
-:func:`~aifashion.compose.fold_shading` by default (``--shading folds``: the folds, not the print).
+:func:`~aifashion.compose.intrinsic_shading` by default (``--shading intrinsic``: the folds, seams
+and edges, not the print).
 
 The command-line face of :mod:`aifashion.compose` (which holds the compositing itself):
 :func:`add_arguments` and :func:`run`, wired into ``aifashion`` by :mod:`aifashion.cli`.
@@ -36,12 +37,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mask", type=Path, default=None, help="garment mask for a photo (white = garment); default: the segmenter"
     )
+    parser.add_argument(
+        "--parts",
+        default=None,
+        help="which garments of a photo take the pattern: a comma list of top, outer, bottom, full "
+        "(default: every garment); the rest of the photo stays exactly as it is",
+    )
     parser.add_argument("--scale", type=float, default=1.0, help="pattern magnification (default 1)")
     parser.add_argument("--rotation", type=float, default=0.0, help="pattern rotation in degrees")
     parser.add_argument(
         "--shading",
         default=None,
-        help="where a photo's light comes from: 'folds' (default: print-free, the garment's folds only) or "
+        help="where a photo's light comes from: 'intrinsic' (default: the garment's folds, seams and edges, "
+        "its print taken out) or "
         "'photo' (its luminance as it is, print included); drawn flats use their own shading map. "
         "A number is the old form of --shading-strength",
     )
@@ -84,7 +92,7 @@ def _shading_args(args: argparse.Namespace) -> tuple[str, float]:
         if strength is not None:
             raise ValueError("give the shading strength once: --shading-strength N")
         mode, strength = None, number
-    return mode or "folds", 1.0 if strength is None else strength
+    return mode or "intrinsic", 1.0 if strength is None else strength
 
 
 def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
@@ -107,7 +115,7 @@ def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
     if max(photo.size) > SEGMENT_SIDE:
         k = SEGMENT_SIDE / max(photo.size)
         small = photo.resize((max(1, round(photo.width * k)), max(1, round(photo.height * k))), Image.BOX)
-    mask = seg.predict(small).garment
+    mask = seg.predict(small).select(args.parts)
     return mask if small is photo else refine_mask(mask, photo)
 
 
@@ -125,10 +133,18 @@ def run(args: argparse.Namespace) -> int:
     check_tiling_args(args.scale, args.rotation)
     BLEND_MODES.get(args.blend)
     shading_mode, strength = _shading_args(args)
+    if args.parts is not None:
+        from aifashion.segment import check_parts
+
+        args.parts = check_parts(args.parts)
+        if args.mask is not None:
+            raise ValueError("--parts chooses among the segmenter's garments; it cannot be used with --mask")
     pattern = _open(args.pattern, "--pattern")
     if args.garment in GARMENTS:
         if not 16 <= args.size <= 4096:
             raise ValueError(f"--size must be between 16 and 4096, not {args.size}")
+        if args.parts is not None:
+            raise ValueError("--parts is for photos; a drawn flat is one garment")
         flat = draw_garment(args.garment, size=args.size)
         image, mask, shading = flat.image, flat.mask, flat.shading  # a clean map: no print to remove
     else:

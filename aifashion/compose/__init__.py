@@ -1,9 +1,10 @@
 """Put a pattern on a garment: wrap-around tiling, shading-true blending, feathered edges.
 
 The pattern is *tiled* across the garment at a chosen scale and rotation (never stretched to
-the photo), multiplied by the garment's own light (its normalised luminance, print-free for
-photos of printed garments with ``shading='folds'``, or a precomputed shading map for drawn
-flats) so that folds and highlights stay visible, and blended in with a feathered mask. Pixels
+the photo), multiplied by the garment's own light (its normalised luminance; for photos, with
+``shading='intrinsic'``, the shading of an intrinsic split -- folds, seams and edges kept, the
+print taken out; a precomputed shading map for drawn flats) so that folds and highlights stay
+visible, and blended in with a feathered mask. Pixels
 outside the garment mask are returned bit-exact. Photos are composited at their full size; a mask
 found at a working size is brought to it with :func:`refine_mask` (guided filter: the photo's edges).
 
@@ -27,8 +28,10 @@ Modules, in the order the data flows:
 - :mod:`~aifashion.compose.tiling`: :func:`tile_pattern`, :func:`check_tiling_args`
 - :mod:`~aifashion.compose.refine`: :func:`refine_mask` (a low-resolution mask -> the photo's full
   size, guided-filter edges)
-- :mod:`~aifashion.compose.shading`: :func:`shading_from_photo`, :func:`fold_shading` (print-free,
-  for photos of printed garments), the ``SHADINGS`` registry ('photo', 'folds'), the ``BLEND_MODES``
+- :mod:`~aifashion.compose.intrinsic`: :func:`intrinsic_split` (a garment photo -> shading kept,
+  print and cloth colour replaced), :func:`intrinsic_shading`
+- :mod:`~aifashion.compose.shading`: :func:`shading_from_photo`, the ``SHADINGS`` registry
+  ('photo', 'intrinsic'), the ``BLEND_MODES``
   registry ('shade', 'multiply', 'flat') and the 8.8 fixed-point arithmetic of the composite
 - :mod:`~aifashion.compose.prepared`: :func:`try_on` -> :class:`TryOn`,
   :func:`prepare_garment` -> :class:`PreparedGarment`, :func:`apply_pattern`
@@ -38,10 +41,11 @@ The ``aifashion tryon`` subcommand lives in :mod:`aifashion.cli.tryon`.
 """
 
 from aifashion.compose.arrays import ImageLike
+from aifashion.compose.intrinsic import Intrinsic, IntrinsicParams, intrinsic_shading, intrinsic_split
 from aifashion.compose.masks import as_mask, default_feather, feather_mask, resize_mask
 from aifashion.compose.prepared import PreparedGarment, TryOn, apply_pattern, prepare_garment, try_on
 from aifashion.compose.refine import refine_mask
-from aifashion.compose.shading import BLEND_MODES, SHADING_EPS, SHADINGS, fold_shading, shading_from_photo
+from aifashion.compose.shading import BLEND_MODES, SHADING_EPS, SHADINGS, shading_from_photo
 from aifashion.compose.tiling import check_tiling_args, tile_pattern
 
 __all__ = [
@@ -56,7 +60,10 @@ __all__ = [
     "tile_pattern",
     "check_tiling_args",
     "shading_from_photo",
-    "fold_shading",
+    "intrinsic_split",
+    "intrinsic_shading",
+    "Intrinsic",
+    "IntrinsicParams",
     "SHADINGS",
     "SHADING_EPS",
     "BLEND_MODES",

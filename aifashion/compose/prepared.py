@@ -272,8 +272,8 @@ def prepare_garment(
         garment_mask: where the garment is; float [0, 1], uint8 0..255, bool or PIL, (H, W).
         shading: optional precomputed float (H, W) light map (~1.0 typical, e.g.
             ``Garment.shading`` of a drawn flat), or a ``SHADINGS`` name: None or 'photo' derive
-            it from the photo's luminance as it is; 'folds' from its print-free luminance
-            (:func:`~aifashion.compose.fold_shading`: for photos of printed garments).
+            it from the photo's luminance as it is; 'intrinsic' from its
+            intrinsic split (:func:`~aifashion.compose.intrinsic_shading`: folds kept, print out).
         feather: edge ramp width in pixels (None: :func:`~aifashion.compose.default_feather`; 0: none).
 
     Returns:
@@ -349,8 +349,8 @@ def try_on(
         feather: edge ramp width in pixels (None: :func:`~aifashion.compose.default_feather`; 0: none).
         shading: optional precomputed float (H, W) light map (~1.0 mean, e.g. ``Garment.shading``
             of a drawn flat), or a ``SHADINGS`` name: None or 'photo' derive it from the photo as
-            :func:`~aifashion.compose.shading_from_photo` does, 'folds' as
-            :func:`~aifashion.compose.fold_shading` does (print-free: for printed garments).
+            :func:`~aifashion.compose.shading_from_photo` does, 'intrinsic' as
+            :func:`~aifashion.compose.intrinsic_shading` does (folds kept, print taken out).
         blend: a ``BLEND_MODES`` name ('shade', 'multiply', 'flat').
 
     Returns:

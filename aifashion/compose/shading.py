@@ -21,10 +21,11 @@ import numpy as np
 from PIL import Image
 
 from aifashion.compose.arrays import ImageLike, repeat3, rgb_array
+from aifashion.compose.intrinsic import intrinsic_shading
 from aifashion.compose.masks import as_mask
 from aifashion.registry import Registry
 
-__all__ = ["SHADING_EPS", "SHADINGS", "BLEND_MODES", "shading_from_photo", "fold_shading"]
+__all__ = ["SHADING_EPS", "SHADINGS", "BLEND_MODES", "shading_from_photo"]
 
 #: Keeps the shading of dark garments bounded: s = (L + eps) / (median L + eps).
 SHADING_EPS = 0.15
@@ -51,52 +52,13 @@ def shading_from_photo(
     return shading_lut(lum8, m8, strength, eps)[lum8]
 
 
-def fold_shading(
-    image: ImageLike, mask: ImageLike, strength: float = 1.0, eps: float = SHADING_EPS, fold_scale: float = 0.03
-) -> np.ndarray:
-    """The garment's light without its print: float32 (H, W), ~1.0 at its typical brightness.
-
-    ``image``: PIL or uint8 (H, W, 3); ``mask``: any form :func:`~aifashion.compose.as_mask`
-    accepts, (H, W). The luminance is smoothed *within the mask* at the fold scale (two passes of
-    a normalised box filter, ``fold_scale`` x the garment's longest side in radius, on a copy
-    reduced to at most 512 pixels a side): a print's stripes, dots and colour edges, finer than
-    the folds, average out, and the background never bleeds in. The smooth luminance ``F`` is
-    normalised like :func:`shading_from_photo`: ``s = (F + eps) / (median(F inside the mask) + eps)``,
-    ``strength`` blending towards 1.0. Far outside the mask it is 1.0. For photos of printed
-    (or any) garments; a drawn flat's clean shading map needs no smoothing.
-    """
-    from aifashion.compose.refine import box_mean
-
-    img = rgb_array(image, "garment")
-    H, W = img.shape[:2]
-    m8 = as_mask(mask, (H, W), dtype=np.uint8)
-    k = max(1, math.ceil(max(H, W) / 512))
-    h, w = max(1, round(H / k)), max(1, round(W / k))
-    lum = np.asarray(Image.fromarray(luma8(img)).resize((w, h), Image.BOX), np.float32) / 255
-    m = np.asarray(Image.fromarray(m8).resize((w, h), Image.BOX), np.float32) / 255
-    rows, cols = np.flatnonzero(m.max(axis=1) > 0), np.flatnonzero(m.max(axis=0) > 0)
-    extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1) if rows.size else max(h, w)
-    r = max(1, round(fold_scale * extent))
-    f = lum
-    for _ in range(2):  # normalised convolution: the mean of the garment's own pixels in each window
-        mb = box_mean(m, r)
-        f = box_mean(f * m, r) / np.maximum(mb, 1e-6)
-    inside = m > 0.5 if (m > 0.5).any() else m > 0
-    ref = float(np.median(f[inside])) if inside.any() else float(np.median(f))
-    f = np.where(mb > 1e-3, f, ref).astype(np.float32)
-    s = (f + np.float32(eps)) / np.float32(ref + eps)
-    s = np.float32(1.0 - strength) + np.float32(strength) * s
-    if (h, w) != (H, W):
-        s = np.asarray(Image.fromarray(s, mode="F").resize((W, H), Image.BILINEAR), np.float32)
-    return s
-
-
 #: Where a photo's shading comes from, by name: 'photo' (its luminance as it is, print included:
-#: for drawn flats and plain garments) and 'folds' (:func:`fold_shading`: print-free, the default
-#: for photos in the CLI). Each maps (image, mask, strength=1.0) to a float32 (H, W) map.
+#: for drawn flats) and 'intrinsic' (:func:`~aifashion.compose.intrinsic.intrinsic_shading`: the
+#: folds, seams and edges kept, the print taken out -- the default for photos). Each maps
+#: (image, mask, strength=1.0) to a float32 (H, W) map.
 SHADINGS: Registry[Callable[..., np.ndarray]] = Registry("shading")
 SHADINGS.add("photo", shading_from_photo)
-SHADINGS.add("folds", fold_shading)
+SHADINGS.add("intrinsic", intrinsic_shading)
 
 
 def luma8(img: np.ndarray) -> np.ndarray:

@@ -37,9 +37,10 @@ GARMENT_WIDTH_CM = 50.0
 #: Uploaded files' bytes kept for full-size downloads, at most (the oldest are dropped first:
 #: their downloads fall back to the working size).
 KEEP_UPLOAD_BYTES = 60_000_000
-#: Shading of photos: 'folds' (print-free, so a printed garment's old print does not show through);
+#: Shading of photos: 'intrinsic' (folds, seams and edges kept; a printed garment's old print does
+#: not show through);
 #: drawn flats bring their own clean shading map.
-PHOTO_SHADING = "folds"
+PHOTO_SHADING = "intrinsic"
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,16 @@ from aifashion.metrics.inception import (
     inception_weights_path,
 )
 from aifashion.metrics.texture import periodicity, seam_score, wasserstein_1d
+from aifashion.metrics.tryon import COARSE_SIGMA, FINE_SIGMA, band_agreement, change_in_region, fold_band
 from aifashion.metrics.views import fixed_views, load_real_patterns, random_views
 
 __all__ = [
+    # try-on
+    "fold_band",
+    "band_agreement",
+    "change_in_region",
+    "FINE_SIGMA",
+    "COARSE_SIGMA",
     # images
     "images_to_tensor",
     "images_to_uint8",

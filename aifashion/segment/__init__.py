@@ -20,7 +20,16 @@ Modules: ``model`` (config + network), ``data`` (CCP labels, split, resident dat
 
 from __future__ import annotations
 
-from aifashion.segment.data import CLASS_NAMES, GARMENT_LABELS, PERSON_LABELS, AugmentConfig, ccp_split, group_lut
+from aifashion.segment.augment import AugmentConfig
+from aifashion.segment.data import (
+    CLASS_NAMES,
+    GARMENT_LABELS,
+    PART_GROUPS,
+    PART_NAMES,
+    PERSON_LABELS,
+    ccp_split,
+    group_lut,
+)
 from aifashion.segment.model import IMAGENET_MEAN, IMAGENET_STD, SegmenterConfig, build_segmenter
 from aifashion.segment.predict import (
     DEFAULT_SEGMENTER,
@@ -31,6 +40,7 @@ from aifashion.segment.predict import (
     TERNAUS_URL,
     Masks,
     Segmenter,
+    check_parts,
     download_ternaus_weights,
     export_segmenter,
     load_segmenter,
@@ -40,6 +50,7 @@ from aifashion.segment.predict import (
 )
 
 __all__ = [
+    "check_parts",
     "DEFAULT_SEGMENTER",
     "SEGMENTERS",
     "load_segmenter",
@@ -57,6 +68,8 @@ __all__ = [
     "GARMENT_LABELS",
     "PERSON_LABELS",
     "CLASS_NAMES",
+    "PART_GROUPS",
+    "PART_NAMES",
     "ccp_split",
     "group_lut",
     "download_ternaus_weights",

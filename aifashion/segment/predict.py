@@ -30,7 +30,7 @@ from aifashion.paths import WEIGHTS_DIR, cache_dir
 from aifashion.registry import Registry
 from aifashion.segment.model import IMAGENET_MEAN, IMAGENET_STD, SegmenterConfig, build_segmenter
 
-from .data import fit_size, padded
+from .data import PART_NAMES, fit_size, padded
 
 #: the default segmenter: EfficientNet-Lite0 Unet fine-tuned on CCP + labelled product shots
 DEFAULT_SEGMENTER = "aifashion-lite0"
@@ -55,18 +55,68 @@ TERNAUS_CONFIG = SegmenterConfig(
 )
 
 
+def check_parts(parts: str | Sequence[str], valid: Sequence[str] = PART_NAMES) -> tuple[str, ...]:
+    """Garment part names from a comma list ('top,bottom') or a sequence, checked against ``valid``
+    (default top, outer, bottom, full); duplicates dropped, order kept. ValueError lists the valid names."""
+    names = [p.strip() for p in (parts.split(",") if isinstance(parts, str) else parts)]
+    if not names or any(not n for n in names):
+        raise ValueError(f"name one or more garment parts: {', '.join(valid)}")
+    bad = [n for n in names if n not in valid]
+    if bad:
+        raise ValueError(f"unknown garment part {bad[0]!r}; valid parts: {', '.join(valid)}")
+    return tuple(dict.fromkeys(names))
+
+
 @dataclass
 class Masks:
     """Per-pixel probabilities at the input image's size.
 
-    garment: float32 (H, W) in [0, 1] -- P(garment).
+    garment: float32 (H, W) in [0, 1] -- P(garment) (for a parts model: the sum over the parts).
     person: float32 (H, W) in [0, 1] -- P(any part of the person, garment included) =
         1 - P(background); so ``person >= garment``. For the binary ternaus model it equals
         the garment mask (that model knows no person class).
+    parts: float32 (K, H, W) in [0, 1] -- P(part k) for each of ``part_names`` (a parts model:
+        top, outer, bottom, full; they sum to ``garment``), or None for a 3-class model.
+    part_names: the names of ``parts``' planes (empty without parts).
     """
 
     garment: np.ndarray
     person: np.ndarray
+    parts: np.ndarray | None = None
+    part_names: tuple[str, ...] = ()
+
+    def select(self, parts: Sequence[str] | None = None) -> np.ndarray:
+        """float32 (H, W) in [0, 1]: P(one of ``parts``) -- the mask of the garments a user chose
+        (None: every garment, ``garment`` itself). Raises ValueError for a name not in
+        ``part_names`` (listing them) or when the model tells no parts apart."""
+        if parts is None:
+            return self.garment
+        if not self.part_names:
+            raise ValueError("this segmenter tells no garment parts apart (it knows one garment class)")
+        names = check_parts(parts, self.part_names)
+        idx = [self.part_names.index(n) for n in names]
+        return self.parts[idx].sum(0) if len(idx) > 1 else self.parts[idx[0]]
+
+    def part_areas(self, threshold: float = 0.5) -> dict[str, float]:
+        """{part: fraction of the photo in [0, 1]} for the parts :meth:`part_map` finds, largest
+        first (parts covering no pixel are left out; {} without parts)."""
+        if not self.part_names:
+            return {}
+        counts = np.bincount(self.part_map(threshold).ravel(), minlength=2 + len(self.part_names))[2:]
+        total = self.garment.size
+        areas = {n: float(c) / total for n, c in zip(self.part_names, counts) if c > 0}
+        return dict(sorted(areas.items(), key=lambda kv: -kv[1]))
+
+    def part_map(self, threshold: float = 0.5) -> np.ndarray:
+        """uint8 (H, W) part ids: 0 background, 1 person-not-garment, 2 + k the most likely part k
+        where ``garment > threshold`` (a model without parts: 2 for every garment pixel)."""
+        out = (self.person > threshold).astype(np.uint8)
+        g = self.garment > threshold
+        if self.parts is None:
+            out[g] = 2
+        else:
+            out[g] = 2 + self.parts.argmax(0).astype(np.uint8)[g]
+        return out
 
 
 def preprocess(
@@ -108,9 +158,15 @@ class Segmenter:
         self.name = name
         self.info = info or {}
 
+    @property
+    def part_names(self) -> tuple[str, ...]:
+        """The garment parts this model tells apart (top, outer, bottom, full), or () for 3 classes."""
+        return tuple(self.config.class_names[2:]) if self.config.classes > 3 else ()
+
     @torch.no_grad()
     def probabilities(self, x: torch.Tensor) -> torch.Tensor:
-        """Normalised batch (B, 3, H, W) -> (B, 2, H, W) float32: [P(garment), P(person)]."""
+        """Normalised batch (B, 3, H, W) -> (B, 2 + K, H, W) float32: [P(garment), P(person), P(part k)...]
+        with K = ``len(part_names)``."""
         x = x.to(self.device)
         with torch.autocast("cuda", dtype=torch.bfloat16, enabled=self.device.type == "cuda"):
             logits = self.model(x)
@@ -119,7 +175,9 @@ class Segmenter:
             g = torch.sigmoid(logits[:, 0])
             return torch.stack([g, g], 1)
         p = torch.softmax(logits, 1)
-        return torch.stack([p[:, 2], 1.0 - p[:, 0]], 1)
+        return torch.cat(
+            [p[:, 2:].sum(1, keepdim=True), 1.0 - p[:, :1], p[:, 2:] if self.config.classes > 3 else p[:, :0]], 1
+        )
 
     def predict_batch(self, images: Sequence[ImageSource], batch_size: int = 8) -> list[Masks]:
         """Masks for each image, each at its own input size (see :class:`Masks`)."""
@@ -139,7 +197,8 @@ class Segmenter:
                 p = probs[j : j + 1, :, :h, :w]
                 p = F.interpolate(p, size=(im.height, im.width), mode="bilinear", align_corners=False)
                 p = p[0].clamp(0, 1).cpu().numpy().astype(np.float32)
-                out.append(Masks(garment=p[0], person=np.maximum(p[1], p[0])))
+                parts = p[2:] if p.shape[0] > 2 else None
+                out.append(Masks(p[0], np.maximum(p[1], p[0]), parts, self.part_names))
         return out
 
     def predict(self, image: ImageSource) -> Masks:

@@ -23,6 +23,17 @@ from PIL import Image
 BACKGROUND, PERSON, GARMENT = 0, 1, 2  # label values, as in aifashion.segment.data.CLASS_NAMES
 #: Class folders whose objects are person-but-not-garment (CCP groups hats and shoes as person).
 ACCESSORY_CLASSES = ("hat", "shoes")
+#: The garment part of each class folder (6-class scheme, :data:`aifashion.segment.data.PART_GROUPS`).
+FOLDER_PARTS = {
+    "t-shirt": "top",
+    "shirt": "top",
+    "longsleeve": "top",
+    "outwear": "outer",
+    "pants": "bottom",
+    "shorts": "bottom",
+    "skirt": "bottom",
+    "dress": "full",
+}
 MANIFEST = "manifest.json"
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 
@@ -62,14 +73,18 @@ def photo_path(photos_dir: str | Path, masks_dir: str | Path | None, pid: str) -
     raise FileNotFoundError(f"no photo {pid}.jpg (or .jpeg / .png) in {photos_dir}")
 
 
-def load_product_pair(photos_dir: str | Path, masks_dir: str | Path, pid: str) -> tuple[Image.Image, np.ndarray]:
+def load_product_pair(
+    photos_dir: str | Path, masks_dir: str | Path, pid: str, parts: bool = False
+) -> tuple[Image.Image, np.ndarray]:
     """(RGB photo with EXIF orientation applied, uint8 label map (H, W) in {0, 2}) at full resolution.
 
     ``photos_dir`` is the data set's folder (``$AIFASHION_DATA/clothing-dataset-small``), ``masks_dir``
     the tool's output folder, ``pid`` an id from :func:`product_split`. A mask pixel > 127 is the
-    object: garment (2), or person (1) for a photo in an :data:`ACCESSORY_CLASSES` folder.
+    object: garment (2), or person (1) for a photo in an :data:`ACCESSORY_CLASSES` folder. With
+    ``parts`` the garment is labelled with its folder's part (:data:`FOLDER_PARTS`, ids 2..5).
     """
     from aifashion.imageio import open_image
+    from aifashion.segment.data import PART_IDS
 
     img = open_image(photo_path(photos_dir, masks_dir, pid))
     mask_path = Path(masks_dir) / f"{pid}.png"
@@ -78,5 +93,10 @@ def load_product_pair(photos_dir: str | Path, masks_dir: str | Path, pid: str) -
     raw = np.asarray(Image.open(mask_path).convert("L"))
     if raw.shape != (img.height, img.width):
         raise ValueError(f"mask {pid}.png is {raw.shape}, photo is {(img.height, img.width)}")
-    label = PERSON if Path(pid).parent.name in ACCESSORY_CLASSES else GARMENT
+    folder = Path(pid).parent.name
+    label = PERSON if folder in ACCESSORY_CLASSES else GARMENT
+    if parts and label == GARMENT:
+        if folder not in FOLDER_PARTS:
+            raise ValueError(f"product class folder {folder!r} has no garment part; known: {', '.join(FOLDER_PARTS)}")
+        label = PART_IDS[FOLDER_PARTS[folder]]
     return img, np.where(raw > 127, label, BACKGROUND).astype(np.uint8)

@@ -26,12 +26,12 @@ from aifashion.atomic import atomic_save
 from aifashion.device import bf16_supported
 from aifashion.segment.model import SegmenterConfig, build_segmenter
 
+from .augment import AugmentConfig, augment_batch, is_garment
 from .data import (
     CLASS_NAMES,
     IGNORE,
-    AugmentConfig,
+    PART_NAMES,
     ResidentSegData,
-    augment_batch,
     ccp_split,
     load_ccp_pair,
     load_textures,
@@ -94,24 +94,41 @@ def _init_pretrained(model: torch.nn.Module, name: str, mcfg: SegmenterConfig) -
 
 def _init_from_file(model: torch.nn.Module, path: str | os.PathLike, mcfg: SegmenterConfig) -> None:
     """Copy all weights of a trained segmenter (``last.pt``: its EMA; or an exported ``.safetensors``)
-    into ``model``; the two configs may differ only in ``input_size``."""
+    into ``model``; the two configs may differ only in ``input_size`` -- or a 3-class file may start a
+    parts model (classes 6), whose head is then :func:`expand_head`-ed from the garment class."""
     import dataclasses
 
     from .predict import _from_file
 
     trained, cfg, _ = _from_file(Path(path))
+    state = trained.state_dict()
+    if cfg.classes == 3 and mcfg.classes == 3 + len(PART_NAMES) - 1:
+        state = expand_head(state, len(PART_NAMES))
+        cfg = dataclasses.replace(cfg, classes=mcfg.classes, class_names=mcfg.class_names)
     if dataclasses.replace(cfg, input_size=mcfg.input_size) != mcfg:
         raise ValueError(f"{path} holds another network than the model config (only input_size may differ)")
-    model.load_state_dict(trained.state_dict())
+    model.load_state_dict(state)
+
+
+def expand_head(state: dict, parts: int, head: str = "segmentation_head.0") -> dict:
+    """A 3-class state dict (background, person, garment) -> one with the garment logit split into
+    ``parts`` copies, each lowered by log(parts): P(background), P(person) and the parts' summed
+    P(garment) are exactly those of the 3-class model, so a parts stage starts where the masks are good."""
+    out = dict(state)
+    w, b = state[f"{head}.weight"], state[f"{head}.bias"]
+    out[f"{head}.weight"] = torch.cat([w[:2], w[2:3].repeat(parts, *[1] * (w.dim() - 1))])
+    out[f"{head}.bias"] = torch.cat([b[:2], b[2:3].repeat(parts) - math.log(parts)])
+    return out
 
 
 def _loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy (padding ignored) + soft Dice of the garment class, both on float32."""
+    """Cross-entropy (padding ignored) + soft Dice of the garment (the union of the classes from 2 on,
+    so a parts model keeps its garment mask whole), both on float32."""
     logits = logits.float()
     ce = F.cross_entropy(logits, y, ignore_index=IGNORE)
     valid = (y != IGNORE).float()
-    pg = torch.softmax(logits, 1)[:, 2] * valid
-    tg = (y == 2).float()
+    pg = torch.softmax(logits, 1)[:, 2:].sum(1) * valid
+    tg = is_garment(y).float()
     dice = 1 - (2 * (pg * tg).sum() + 1) / (pg.sum() + tg.sum() + 1)
     return ce + dice
 
@@ -129,11 +146,19 @@ def confusion(pred: np.ndarray, target: np.ndarray, n: int = 3) -> np.ndarray:
     return np.bincount(target[keep].astype(np.int64) * n + pred[keep].astype(np.int64), minlength=n * n).reshape(n, n)
 
 
-def iou_from_confusion(cm: np.ndarray) -> dict[str, float]:
+def iou_from_confusion(cm: np.ndarray, names: Sequence[str] = CLASS_NAMES) -> dict[str, float]:
     """IoU per class (pooled over all pixels): TP / (TP + FP + FN)."""
     tp = np.diag(cm).astype(np.float64)
     union = cm.sum(0) + cm.sum(1) - tp
-    return {name: float(tp[i] / union[i]) if union[i] > 0 else float("nan") for i, name in enumerate(CLASS_NAMES)}
+    return {name: float(tp[i] / union[i]) if union[i] > 0 else float("nan") for i, name in enumerate(names)}
+
+
+def merge_parts(cm: np.ndarray) -> np.ndarray:
+    """A (n, n) confusion matrix of the parts scheme -> the 3-class one (garment = every class from 2)."""
+    idx = np.minimum(np.arange(cm.shape[0]), 2)
+    out = np.zeros((3, 3), cm.dtype)
+    np.add.at(out, (idx[:, None], idx[None, :]), cm)
+    return out
 
 
 def evaluate_products(
@@ -174,8 +199,9 @@ def evaluate(
     """IoU per class, pooled over the CCP validation split (or ``ids``), at full photo size.
 
     The predicted class of a pixel is the argmax of (background, person-not-garment, garment)
-    probabilities derived from :class:`Masks`. Returns ``{"iou": {class: float}, "images": n,
-    "ids": [first, last]}``; IoU values in [0, 1].
+    probabilities derived from :class:`Masks` (a parts model: of background, person, each part).
+    Returns ``{"iou": {class: float}, "images": n, "ids": [first, last]}``, and for a parts model
+    ``"parts_iou": {part: float}`` and ``"parts_miou"`` (their mean); IoU values in [0, 1].
     """
     from tqdm.auto import tqdm
 
@@ -183,14 +209,22 @@ def evaluate(
     if ids is None:
         ids = ccp_split(ccp_dir, val_count)[1]
     ids = list(ids)[:limit] if limit else list(ids)
-    cm = np.zeros((3, 3), np.int64)
+    parts = bool(segmenter.part_names)
+    n = 2 + len(segmenter.part_names) if parts else 3
+    cm = np.zeros((n, n), np.int64)
     for i in tqdm(range(0, len(ids), batch_size), desc="evaluate", disable=not progress, leave=False):
-        pairs = [load_ccp_pair(ccp_dir, pid) for pid in ids[i : i + batch_size]]
+        pairs = [load_ccp_pair(ccp_dir, pid, parts) for pid in ids[i : i + batch_size]]
         masks = segmenter.predict_batch([p[0] for p in pairs], batch_size=batch_size)
         for (_, lab), m in zip(pairs, masks):
-            probs = np.stack([1 - m.person, m.person - m.garment, m.garment])
-            cm += confusion(probs.argmax(0).astype(np.uint8), lab)
-    return {"iou": iou_from_confusion(cm), "images": len(ids), "ids": [ids[0], ids[-1]] if ids else []}
+            garment = m.parts if parts else m.garment[None]
+            probs = np.concatenate([1 - m.person[None], (m.person - m.garment)[None], garment])
+            cm += confusion(probs.argmax(0).astype(np.uint8), lab, n)
+    out = {"iou": iou_from_confusion(merge_parts(cm)), "images": len(ids), "ids": [ids[0], ids[-1]] if ids else []}
+    if parts:
+        iou = iou_from_confusion(cm, ("background", "person", *segmenter.part_names))
+        out["parts_iou"] = {k: iou[k] for k in segmenter.part_names}
+        out["parts_miou"] = float(np.nanmean(list(out["parts_iou"].values())))
+    return out
 
 
 def train_segmenter(
@@ -241,7 +275,8 @@ def train_segmenter(
         if tcfg.max_train:
             train_ids = train_ids[: tcfg.max_train]
         t0 = time.time()
-        data = ResidentSegData.from_ccp(ccp_dir, train_ids, mcfg.input_size, progress=progress)
+        parts = mcfg.classes > 3
+        data = ResidentSegData.from_ccp(ccp_dir, train_ids, mcfg.input_size, progress=progress, parts=parts)
         prod_val: list[str] = []
         if products is not None:
             from .products import load_product_pair, product_split
@@ -249,7 +284,7 @@ def train_segmenter(
             prod_train, prod_val = product_split(products[1])
             if tcfg.max_train:
                 prod_train = prod_train[: tcfg.max_train]
-            pairs = ((f"product/{pid}", *load_product_pair(*products, pid)) for pid in prod_train)
+            pairs = ((f"product/{pid}", *load_product_pair(*products, pid, parts)) for pid in prod_train)
             shots = ResidentSegData.from_pairs(pairs, tuple(data.images.shape[-2:]), progress, "decode products")
             data = ResidentSegData.concat([data, shots])
         textures = load_textures(fabric_dir, size=max(data.images.shape[-2:]), seed=tcfg.seed)
@@ -356,7 +391,11 @@ def train_segmenter(
                 rec["val_iou"] = metrics["iou"]
                 if "products" in metrics:
                     rec["val_products_garment_iou"] = metrics["products"]
-                ious = json.dumps({k: round(v, 4) for k, v in metrics["iou"].items()})
+                if "parts_iou" in metrics:
+                    rec["val_parts_iou"] = metrics["parts_iou"]
+                ious = json.dumps(
+                    {k: round(v, 4) for k, v in {**metrics["iou"], **metrics.get("parts_iou", {})}.items()}
+                )
                 extra = f", products garment {metrics['products']:.4f}" if "products" in metrics else ""
                 log(f"step {step} loss {rec['loss']:.4f} val IoU {ious}{extra} ({elapsed / 60:.1f} min)")
                 t_last = time.time()  # evaluation time is not training time

@@ -93,7 +93,7 @@ def test_tryon_on_a_photo_with_a_mask_of_another_size(clothing_small_dir, tmp_pa
 
 def test_tryon_keeps_a_large_photo_at_full_size_with_print_free_shading(clothing_small_dir, tmp_path, pattern_png):
     """A 2400x3600 upload comes back 2400x3600, its mask (given at 600x900) refined to the photo; the
-    default shading ('folds') differs from the photo's own luminance ('photo'); a number given to
+    default shading ('intrinsic') differs from the photo's own luminance ('photo'); a number given to
     --shading still works as the strength."""
     from aifashion.imageio import open_image
 
@@ -104,11 +104,11 @@ def test_tryon_keeps_a_large_photo_at_full_size_with_print_free_shading(clothing
     Image.fromarray(mask).save(tmp_path / "mask.png")
     base = ["tryon", "--garment", str(tmp_path / "big.jpg"), "--mask", str(tmp_path / "mask.png")]
     outs = {}
-    for name, extra in (("folds", []), ("photo", ["--shading", "photo"]), ("half", ["--shading", "0.5"])):
+    for name, extra in (("intrinsic", []), ("photo", ["--shading", "photo"]), ("half", ["--shading", "0.5"])):
         outs[name] = tmp_path / f"{name}.jpg"
         assert main([*base, "--pattern", str(pattern_png), "--out", str(outs[name]), *extra]) == 0
         assert Image.open(outs[name]).size == (2400, 3600)
-    a, b = (np.asarray(Image.open(outs[k]), np.float32) for k in ("folds", "photo"))
+    a, b = (np.asarray(Image.open(outs[k]), np.float32) for k in ("intrinsic", "photo"))
     assert np.abs(a - b)[1000:2600, 700:1700].mean() > 1.0
 
 
@@ -124,6 +124,9 @@ def test_tryon_keeps_a_large_photo_at_full_size_with_print_free_shading(clothing
         (["--garment", "t-shirt", "--size", "5"], "--size"),
         (["--garment", "t-shirt", "--out-suffix", ".txt"], "--out"),
         (["--garment", "t-shirt", "--no-pattern"], "pattern"),
+        (["--garment", "t-shirt", "--parts", "sleeve"], "valid parts: top, outer, bottom, full"),
+        (["--garment", "t-shirt", "--parts", "top,"], "name one or more garment parts"),
+        (["--garment", "t-shirt", "--parts", "top"], "drawn flat is one garment"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, pattern_png, capsys, argv, fragment):
