@@ -4,9 +4,13 @@ Runs the dashboard's real callback chain without a browser (``TryOnApp`` with it
 button's click handler, the swatch, the tile rendered at the size the composite needs, the
 composite, the JPEG for the page) and prints the breakdown. Side by side in the same run: the
 same clicks when the photo's segmentation is *not* cached (as if every click re-segmented);
-their ratio is printed last.
+their ratio is printed last. With a parts segmenter (``--parts-weights``, by default
+``runs/continue/segmenter_lite0_parts.safetensors`` when present) it also times ticking and
+unticking the garments of a street photo with two garments (CCP validation), the first time for a
+choice of garments and again once it is prepared.
 
     .venv/bin/python bench/dashboard_latency.py [--clicks 10] [--generator FILE] [--photo FILE]
+        [--parts-weights FILE] [--parts-photo FILE]
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import torch
 from PIL import Image
 
 from aifashion.paths import CLOTHING_SMALL, WEIGHTS_DIR, data_root
+
+PARTS_WEIGHTS = Path(__file__).resolve().parents[1] / "runs" / "continue" / "segmenter_lite0_parts.safetensors"
 
 
 def _random_generator(tmp: Path) -> Path:
@@ -68,6 +74,65 @@ def _photo_1024(path: Path | None, tmp: Path) -> Path:
     return out
 
 
+def _street_photo(segmenter) -> Path | None:
+    """The first CCP validation photo in which ``segmenter`` finds two garments of >= 3 % each."""
+    from aifashion.paths import CCP
+    from aifashion.segment.data import ccp_split
+
+    root = data_root()
+    if root is None or not (root / CCP).is_dir():
+        return None
+    for pid in ccp_split(root / CCP)[1][:30]:
+        path = root / CCP / "photos" / f"{pid}.jpg"
+        if sum(a >= 0.03 for a in segmenter.predict(path).part_areas().values()) >= 2:
+            return path
+    return None
+
+
+def tick_parts(generator, weights: Path, photo: Path | None, tmp: Path, rounds: int) -> None:
+    """Time a tick or untick of a garment on a 1024-px street photo already segmented: the first
+    time for a choice of garments (its mask prepared) and again (cached)."""
+    from aifashion.dashboard import TryOnApp
+    from aifashion.segment import load_segmenter
+
+    segmenter = load_segmenter("aifashion-lite0", weights=weights)
+    photo = photo or _street_photo(segmenter)
+    if photo is None:
+        print("tick a part: skipped (no CCP photos: pass --parts-photo or set AIFASHION_DATA)")
+        return
+    photo = _photo_1024(photo, tmp)
+    app = TryOnApp(generator, segmenter, samples=False, seed=0)
+    label, key = app.session.add_upload(photo.read_bytes(), photo.name)
+    app.garment_panel.choose(label, key)
+    assert "aif-error" not in app.message.value, app.message.value
+    boxes = list(app.part_boxes.values())[:2]
+    if len(boxes) < 2:
+        print(f"tick a part: skipped ({photo.name}: fewer than two garments found)")
+        return
+    first, again, parts = [], [], []
+    for _ in range(rounds):
+        app.session._chosen = type(app.session._chosen)(6)  # forget the prepared choices
+        seen: set[tuple[bool, ...]] = set()
+        for i in range(8):  # tick the second, untick the first, tick it, untick the second; twice
+            box = boxes[1 if i % 4 in (0, 3) else 0]
+            t0 = time.perf_counter()
+            box.value = not box.value
+            dt = time.perf_counter() - t0
+            state = tuple(b.value for b in boxes)
+            if state in seen:
+                again.append(dt)
+            else:
+                first.append(dt)
+                parts.append(app.timings["parts"])
+            seen.add(state)
+            assert "aif-error" not in app.message.value, app.message.value
+    h, w = app.result.rgb.shape[:2]
+    print(f"tick a part ({', '.join(app.part_boxes)} found on {w}x{h} px; choose_parts, composite, JPEG):")
+    print(f"  {'new choice':9s} {_ms(first)}")
+    print(f"  {'cached':9s} {_ms(again)}")
+    print(f"  {'of which choose_parts (new choice)':9s} {_ms(parts)}")
+
+
 def _ms(xs: list[float]) -> str:
     med, lo, hi = 1000 * statistics.median(xs), 1000 * min(xs), 1000 * max(xs)
     return f"{med:7.1f} ms (median of {len(xs)}; min {lo:.1f}, max {hi:.1f})"
@@ -82,6 +147,8 @@ def main(argv=None) -> int:
     ap.add_argument(
         "--download-size", type=int, default=4096, help="also time a pattern download of this size (0: skip)"
     )
+    ap.add_argument("--parts-weights", type=Path, default=PARTS_WEIGHTS if PARTS_WEIGHTS.is_file() else None)
+    ap.add_argument("--parts-photo", type=Path, default=None, help="a photo with two garments (default: from CCP)")
     args = ap.parse_args(argv)
 
     from aifashion.dashboard import TryOnApp
@@ -169,6 +236,9 @@ def main(argv=None) -> int:
                     f"download result {w}x{h} {fmt}: {1000 * (time.perf_counter() - t0):.0f} ms, "
                     f"{app.dl_result.nbytes / 1e6:.2f} MB"
                 )
+
+        if args.parts_weights is not None:
+            tick_parts(generator, args.parts_weights, args.parts_photo, tmp, max(2, args.clicks // 2))
 
         ratio = statistics.median(uncached) / statistics.median(cached)
         print(

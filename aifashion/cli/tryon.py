@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from aifashion.compose import BLEND_MODES, SHADINGS, check_tiling_args, refine_mask, try_on
+from aifashion.compose.drape import WARP
 from aifashion.registry import UnknownNameError
 
 OUT_SUFFIXES = (".png", ".webp", ".jpg", ".jpeg")
@@ -60,6 +61,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="how much of the garment's light to keep, 0..1+ (default 1)",
     )
     parser.add_argument("--feather", type=float, default=None, help="edge softening in pixels (default auto)")
+    parser.add_argument(
+        "--warp",
+        type=float,
+        default=WARP,
+        help="how far the pattern bends along the folds, as a fraction of the garment's size, 0..0.2 "
+        f"(default {WARP}; 0: straight)",
+    )
     parser.add_argument("--blend", default="shade", help=f"blend mode: {', '.join(BLEND_MODES.names())}")
     parser.add_argument("--size", type=int, default=1024, help="drawn-flat size in pixels (default 1024)")
     parser.add_argument("--cutout", action="store_true", help="write the RGBA cut-out garment instead")
@@ -95,12 +103,14 @@ def _shading_args(args: argparse.Namespace) -> tuple[str, float]:
     return mode or "intrinsic", 1.0 if strength is None else strength
 
 
-def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
-    """The garment mask at the photo's full size: ``--mask`` (refined with the photo as guide when
-    its size differs) or the segmenter's, run on a copy at most SEGMENT_SIDE pixels long and refined."""
+def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray | None]:
+    """(mask, placement) at the photo's full size. mask: ``--mask`` (refined with the photo as guide
+    when its size differs) or the segmenter's, run on a copy at most SEGMENT_SIDE pixels long and
+    refined. placement: uint8 part ids (2 + each pixel's most likely part) of a parts segmenter,
+    so that each garment takes its own pattern origin; None otherwise."""
     if args.mask is not None:
         mask = _open(args.mask, "--mask").convert("L")
-        return np.asarray(mask) if mask.size == photo.size else refine_mask(mask, photo)
+        return (np.asarray(mask) if mask.size == photo.size else refine_mask(mask, photo)), None
     try:  # the segmenter is optional at run time: import lazily, explain what is missing
         from aifashion.segment import load_segmenter
     except ImportError as exc:
@@ -115,8 +125,14 @@ def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> np.ndarray:
     if max(photo.size) > SEGMENT_SIDE:
         k = SEGMENT_SIDE / max(photo.size)
         small = photo.resize((max(1, round(photo.width * k)), max(1, round(photo.height * k))), Image.BOX)
-    mask = seg.predict(small).select(args.parts)
-    return mask if small is photo else refine_mask(mask, photo)
+    masks = seg.predict(small)
+    mask = masks.select(args.parts)
+    place = None if masks.parts is None else (2 + masks.parts.argmax(0)).astype(np.uint8)
+    if small is photo:
+        return mask, place
+    if place is not None:
+        place = np.asarray(Image.fromarray(place).resize(photo.size, Image.NEAREST))
+    return refine_mask(mask, photo), place
 
 
 def run(args: argparse.Namespace) -> int:
@@ -132,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--cutout needs a .png or .webp output (it has transparency)")
     check_tiling_args(args.scale, args.rotation)
     BLEND_MODES.get(args.blend)
+    if not 0 <= args.warp <= 0.2:  # NaN fails too
+        raise ValueError(f"--warp must be between 0 and 0.2, not {args.warp}")
     shading_mode, strength = _shading_args(args)
     if args.parts is not None:
         from aifashion.segment import check_parts
@@ -147,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--parts is for photos; a drawn flat is one garment")
         flat = draw_garment(args.garment, size=args.size)
         image, mask, shading = flat.image, flat.mask, flat.shading  # a clean map: no print to remove
+        placement = None
     else:
         path = Path(args.garment)
         if not path.exists():
@@ -157,7 +176,7 @@ def run(args: argparse.Namespace) -> int:
                 )
             raise FileNotFoundError(f"garment photo {path} does not exist")
         photo = _open(path, "--garment")
-        image, mask, shading = np.asarray(photo), _photo_mask(photo, args), shading_mode
+        (mask, placement), image, shading = _photo_mask(photo, args), np.asarray(photo), shading_mode
     result = try_on(
         image,
         mask,
@@ -168,6 +187,8 @@ def run(args: argparse.Namespace) -> int:
         feather=args.feather,
         shading=shading,
         blend=args.blend,
+        warp=args.warp,
+        placement=placement,
     )
     img = Image.fromarray(result.rgba if args.cutout else result.rgb)
     fmt = {".png": "PNG", ".webp": "WEBP", ".jpg": "JPEG", ".jpeg": "JPEG"}[out.suffix.lower()]

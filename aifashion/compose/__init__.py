@@ -33,6 +33,9 @@ Modules, in the order the data flows:
 - :mod:`~aifashion.compose.shading`: :func:`shading_from_photo`, the ``SHADINGS`` registry
   ('photo', 'intrinsic'), the ``BLEND_MODES``
   registry ('shade', 'multiply', 'flat') and the 8.8 fixed-point arithmetic of the composite
+- :mod:`~aifashion.compose.drape`: how the pattern sits on the cloth -- the soft edge mixed with
+  the colour behind the garment (no rim of the old colour), the tile bent along the folds
+  (``warp``), each garment part its own pattern origin (``placement``)
 - :mod:`~aifashion.compose.prepared`: :func:`try_on` -> :class:`TryOn`,
   :func:`prepare_garment` -> :class:`PreparedGarment`, :func:`apply_pattern`
 - :mod:`~aifashion.compose.arrays`: image coercion and row bands, shared by the others

@@ -117,7 +117,7 @@ def bbox(m: np.ndarray, pad: int = 0) -> Box | None:
     )
 
 
-def _feather_radius(feather: float | None, shape: tuple[int, int]) -> int:
+def feather_radius(feather: float | None, shape: tuple[int, int]) -> int:
     """Feather width in pixels (None: the default) -> the box half-width r (0: no feathering)."""
     if feather is None:
         feather = default_feather(*shape)
@@ -157,7 +157,7 @@ def feather8(m8: np.ndarray, feather: float | None) -> tuple[np.ndarray, Box | N
     (0, 0) alpha when the mask is empty); alpha is 0 everywhere outside the box. See
     :func:`feather_mask` for the ramp.
     """
-    r = _feather_radius(feather, m8.shape)
+    r = feather_radius(feather, m8.shape)
     box = bbox(m8)
     if box is None:
         return np.zeros((0, 0), np.uint8), None

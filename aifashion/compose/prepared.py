@@ -16,7 +16,8 @@ from collections.abc import Callable
 import numpy as np
 
 from aifashion.compose.arrays import ImageLike, repeat3, rgb_array, strips
-from aifashion.compose.masks import Box, as_mask, feather8
+from aifashion.compose.drape import edge_background, fold_displacement, placement_displacement
+from aifashion.compose.masks import Box, as_mask, feather8, feather_radius
 from aifashion.compose.shading import (
     BLEND_MODES,
     SHADING_EPS,
@@ -93,7 +94,7 @@ class PreparedGarment:
     multiply-add.
     """
 
-    __slots__ = ("image", "alpha8", "box", "_a8", "_lum8", "_m8", "_shading", "_cache")
+    __slots__ = ("image", "alpha8", "box", "_a8", "_lum8", "_m8", "_shading", "_under", "_disp", "_cache")
 
     def __init__(
         self,
@@ -104,11 +105,16 @@ class PreparedGarment:
         lum8: np.ndarray | None,
         m8: np.ndarray | None,
         shading: np.ndarray | None,
+        under: np.ndarray | None = None,
+        disp: np.ndarray | None = None,
     ) -> None:
         """Use :func:`prepare_garment`. a8: uint8 alpha of the box; lum8 and m8: uint8 luma and
-        mask of the box (shading from the photo), or shading: float32 shading of the box."""
+        mask of the box (shading from the photo), or shading: float32 shading of the box;
+        under: uint8 (h, w, 3), what the soft edge mixes with (:func:`~aifashion.compose.drape.edge_background`;
+        None: the photo); disp: float32 (2, h, w) displacement of the tiling (None: none)."""
         self.image, self.alpha8, self.box = image, alpha8, box
         self._a8, self._lum8, self._m8, self._shading = a8, lum8, m8, shading
+        self._under, self._disp = under, disp
         self._cache: dict = {}
 
     def __repr__(self) -> str:
@@ -144,7 +150,8 @@ class PreparedGarment:
         def tile(band: Band) -> np.ndarray:
             rows, cols = band
             h, w = rows.stop - rows.start, cols.stop - cols.start
-            return tile_region(pat, y0 + rows.start, x0 + cols.start, h, w, scale, rotation, offset)
+            disp = None if self._disp is None else self._disp[(slice(None), *band)]
+            return tile_region(pat, y0 + rows.start, x0 + cols.start, h, w, scale, rotation, offset, disp)
 
         def where(dst: np.ndarray, band: Band) -> np.ndarray:
             rows, cols = band
@@ -242,7 +249,10 @@ class PreparedGarment:
         return A, B, photo_weight(a8)
 
     def _photo(self, band: Band) -> np.ndarray:
-        """uint8 (n, m, 3): the garment image under a band of the box."""
+        """uint8 (n, m, 3): what the composite mixes with under a band of the box: the garment
+        image, its soft edge decontaminated (the colour behind the garment)."""
+        if self._under is not None:
+            return self._under[band]
         rows, cols = band
         y0, _, x0, _ = self.box
         return self.image[y0 + rows.start : y0 + rows.stop, x0 + cols.start : x0 + cols.stop]
@@ -263,7 +273,12 @@ class PreparedGarment:
 
 
 def prepare_garment(
-    garment: ImageLike, garment_mask: ImageLike, shading: np.ndarray | str | None = None, feather: float | None = None
+    garment: ImageLike,
+    garment_mask: ImageLike,
+    shading: np.ndarray | str | None = None,
+    feather: float | None = None,
+    warp: float = 0.0,
+    placement: np.ndarray | None = None,
 ) -> PreparedGarment:
     """Do the pattern-independent work of :func:`try_on` once, for :func:`apply_pattern`.
 
@@ -275,9 +290,16 @@ def prepare_garment(
             it from the photo's luminance as it is; 'intrinsic' from its
             intrinsic split (:func:`~aifashion.compose.intrinsic_shading`: folds kept, print out).
         feather: edge ramp width in pixels (None: :func:`~aifashion.compose.default_feather`; 0: none).
+        warp: the pattern bends along the folds, by at most this fraction of the garment's
+            longest side (:func:`~aifashion.compose.drape.fold_displacement`; 0: straight;
+            the CLI and the dashboard use ``drape.WARP``).
+        placement: optional integer (H, W) label map (garment part ids >= 2, e.g.
+            ``2 + Masks.parts.argmax(0)``): each part takes its own pattern origin at its top
+            centre (:func:`~aifashion.compose.drape.placement_displacement`).
 
     Returns:
-        :class:`PreparedGarment` (feathered mask, bounding box, luma or shading of the box).
+        :class:`PreparedGarment` (feathered mask, bounding box, luma or shading of the box, the
+        soft edge's background colour, the tiling's displacement).
         ``apply_pattern(prepare_garment(g, m, s, f), p, ...)`` equals ``try_on(g, m, p, ...,
         shading=s, feather=f)`` bit for bit.
     """
@@ -291,6 +313,10 @@ def prepare_garment(
         shading = np.asarray(shading, dtype=np.float32)
         if shading.shape != (H, W):
             raise ValueError(f"shading must be {H}x{W} like the garment, not {shading.shape}")
+    if not isinstance(warp, (int, float)) or not math.isfinite(warp) or not 0 <= warp <= 0.2:
+        raise ValueError(f"warp must be a fraction of the garment between 0 and 0.2, not {warp!r}")
+    if placement is not None and np.shape(placement) != (H, W):
+        raise ValueError(f"placement must be {H}x{W} like the garment, not {np.shape(placement)}")
     a8, box = feather8(m8, feather)
     alpha8 = np.zeros((H, W), np.uint8)
     if box is None:
@@ -302,7 +328,12 @@ def prepare_garment(
         lum8, m8b = luma8(img[y0:y1, x0:x1]), m8[y0:y1, x0:x1]
     else:  # sanitise: NaN -> 1 (no shading), negatives -> 0
         sb = np.nan_to_num(shading[y0:y1, x0:x1], nan=1.0, posinf=4.0, neginf=0.0).clip(0.0, None)
-    return PreparedGarment(img, alpha8, box, a8, lum8, m8b, sb)
+    under = edge_background(img, m8, a8, box, 2 * feather_radius(feather, (H, W)) + 3)
+    disp = fold_displacement(lum8 if sb is None else sb, a8, float(warp))
+    if placement is not None:
+        place = placement_displacement(np.asarray(placement)[y0:y1, x0:x1], a8, (y0, x0))
+        disp = place if disp is None else disp if place is None else disp + place
+    return PreparedGarment(img, alpha8, box, a8, lum8, m8b, sb, under, disp)
 
 
 def apply_pattern(
@@ -337,6 +368,8 @@ def try_on(
     shading: np.ndarray | str | None = None,
     blend: str = "shade",
     offset: tuple[float, float] = (0.0, 0.0),
+    warp: float = 0.0,
+    placement: np.ndarray | None = None,
 ) -> TryOn:
     """Composite a tiled ``pattern`` onto the garment in ``garment``.
 
@@ -352,13 +385,16 @@ def try_on(
             :func:`~aifashion.compose.shading_from_photo` does, 'intrinsic' as
             :func:`~aifashion.compose.intrinsic_shading` does (folds kept, print taken out).
         blend: a ``BLEND_MODES`` name ('shade', 'multiply', 'flat').
+        warp, placement: how the pattern follows the cloth, as in :func:`prepare_garment`.
 
     Returns:
         :class:`TryOn`. Wherever the mask is 0, ``rgb`` equals ``garment`` exactly; where the
-        feathered alpha is 1 it is the shaded pattern; in between a linear mix of the two.
+        feathered alpha is 1 it is the shaded pattern; in between a linear mix of the shaded
+        pattern and the colour behind the garment's edge (the photo's, decontaminated:
+        :func:`~aifashion.compose.drape.edge_background`).
         Equal to ``apply_pattern(prepare_garment(garment, garment_mask, shading, feather), pattern,
         ...)``; use those two to re-apply patterns to one garment (interactive use).
     """
     _check_blend_args(scale, rotation, shading_strength, blend)  # before the pattern-independent work
-    prepared = prepare_garment(garment, garment_mask, shading=shading, feather=feather)
+    prepared = prepare_garment(garment, garment_mask, shading=shading, feather=feather, warp=warp, placement=placement)
     return prepared.apply(pattern, scale, rotation, shading_strength, blend, offset, keep_maps=False)

@@ -30,15 +30,18 @@ def box_mean(x: np.ndarray, r: int) -> np.ndarray:
     x = np.asarray(x, np.float64)
     h, w = x.shape[:2]
 
+    def bounds(n: int) -> tuple[np.ndarray, np.ndarray]:
+        return np.maximum(np.arange(n) - r, 0), np.minimum(np.arange(n) + r + 1, n)
+
     def along(a: np.ndarray, axis: int, n: int) -> np.ndarray:
         c = np.cumsum(a, axis=axis)
         c = np.concatenate([np.zeros_like(np.take(c, [0], axis=axis)), c], axis=axis)
-        hi = np.minimum(np.arange(n) + r + 1, n)
-        lo = np.maximum(np.arange(n) - r, 0)
+        lo, hi = bounds(n)
         return np.take(c, hi, axis=axis) - np.take(c, lo, axis=axis)
 
     s = along(along(x, 0, h), 1, w)
-    cnt = along(along(np.ones((h, w)), 0, h), 1, w)
+    (ylo, yhi), (xlo, xhi) = bounds(h), bounds(w)
+    cnt = np.multiply.outer((yhi - ylo).astype(np.float64), (xhi - xlo).astype(np.float64))  # window sizes
     if x.ndim == 3:
         cnt = cnt[..., None]
     return (s / cnt).astype(np.float32)

@@ -79,13 +79,23 @@ def _weights(f: np.ndarray) -> np.ndarray:
 
 
 def tile_region(
-    pattern: np.ndarray, y0: int, x0: int, h: int, w: int, scale: float, rotation: float, offset: tuple[float, float]
+    pattern: np.ndarray,
+    y0: int,
+    x0: int,
+    h: int,
+    w: int,
+    scale: float,
+    rotation: float,
+    offset: tuple[float, float],
+    disp: np.ndarray | None = None,
 ) -> np.ndarray:
     """Tile a uint8 (ph, pw, 3) ``pattern`` over canvas rows y0..y0+h, columns x0..x0+w -> uint8 (h, w, 3).
 
     Canvas pixel centre (X, Y) = (x + 0.5, y + 0.5) maps to pattern pixel coordinates
     u = (cos t * X - sin t * Y) / scale - 0.5 + dx, v = (sin t * X + cos t * Y) / scale - 0.5 + dy,
     sampled bilinearly (8-bit fixed-point weights) with wrap-around, so any rotation leaves no gap.
+    ``disp``: optional float32 (2, h, w) per-pixel (dY, dX) canvas displacement added to (Y, X)
+    first (:mod:`~aifashion.compose.drape`: folds, per-part placement).
     The arguments are not checked (see :func:`tile_pattern`).
     """
     ph, pw = pattern.shape[:2]
@@ -96,7 +106,7 @@ def tile_region(
     s = 0.0 if abs(s) < 1e-12 else s
     X = np.arange(x0, x0 + w, dtype=np.float64) + 0.5
     Y = np.arange(y0, y0 + h, dtype=np.float64) + 0.5
-    if s == 0.0 and c > 0:  # axis-aligned: per-row and per-column coordinates
+    if s == 0.0 and c > 0 and disp is None:  # axis-aligned: per-row and per-column coordinates
         u = X / scale - 0.5 + dx
         v = Y / scale - 0.5 + dy
         u0f, v0f = np.floor(u), np.floor(v)
@@ -112,11 +122,13 @@ def tile_region(
             return pattern.take(v0, axis=0).take(u0, axis=1)
         return _bilinear_rgbx(pattern, v0[:, None], u0[None, :], _weights(fv)[:, None], _weights(fu)[None, :])
     # general rotation: float32 coordinates (ample precision for canvas sizes up to ~10^4 px)
-    X32, Y32 = X.astype(np.float32), Y.astype(np.float32)
+    X32, Y32 = X.astype(np.float32)[None, :], Y.astype(np.float32)[:, None]
+    if disp is not None:
+        X32, Y32 = X32 + disp[1], Y32 + disp[0]
     k = np.float32(1.0 / scale)
-    u = (np.float32(c) * k) * X32[None, :] - (np.float32(s) * k) * Y32[:, None]
+    u = (np.float32(c) * k) * X32 - (np.float32(s) * k) * Y32
     u += np.float32(dx - 0.5)
-    v = (np.float32(s) * k) * X32[None, :] + (np.float32(c) * k) * Y32[:, None]
+    v = (np.float32(s) * k) * X32 + (np.float32(c) * k) * Y32
     v += np.float32(dy - 0.5)
     u -= np.float32(pw) * np.floor(u * np.float32(1.0 / pw))  # wrap into [0, pw]
     v -= np.float32(ph) * np.floor(v * np.float32(1.0 / ph))

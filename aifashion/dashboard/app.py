@@ -20,33 +20,18 @@ import ipywidgets as W
 import numpy as np
 from PIL import Image
 
+from aifashion.dashboard.downloads import file_stem
 from aifashion.dashboard.fabric_panel import FabricPanel
 from aifashion.dashboard.garment_panel import GarmentPanel
+from aifashion.dashboard.images import page_jpeg, uploaded_file
 from aifashion.dashboard.loading import load_generator_arg, pick_samples, segmenter_factory
 from aifashion.dashboard.pattern_panel import NO_MIX, PatternPanel
 from aifashion.dashboard.result_panel import ResultPanel
-from aifashion.dashboard.session import (
-    DOWNLOAD_FORMATS,
-    TryOnSession,
-    encode_image,
-    fit_within,
-    mask_overlay,
-    tiled_swatch,
-)
+from aifashion.dashboard.session import DOWNLOAD_FORMATS, TryOnSession, encode_image, mask_overlay, tiled_swatch
 from aifashion.dashboard.style import header
 from aifashion.imageio import ImageError
 
 SWATCH_PX = 576  # the 3 x 3 swatch's side on the page
-
-
-def _jpeg(img: Image.Image, longest: int) -> bytes:
-    return encode_image(fit_within(img, longest), "JPEG", quality=88)
-
-
-def _first_file(files) -> tuple[str, bytes]:
-    """(name, content) of a ``FileUpload`` value's first file (ipywidgets 8 tuple or 7 dict)."""
-    f = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
-    return f["name"], bytes(f["content"])
 
 
 class TryOnApp:
@@ -132,6 +117,7 @@ class TryOnApp:
         self.picker.observe(self._on_garment_change, names="value")
         self.upload.observe(self._on_upload, names="value")
         self.show_mask.observe(self._on_mask_toggle, names="value")
+        self.garment_panel.on_parts_change = self._on_parts_change
         for w in (self.scale, self.rotation, self.tile_cm):
             w.observe(self._on_placement_change, names="value")
         self.dl_pattern_btn.on_click(self._on_download_pattern)
@@ -154,6 +140,11 @@ class TryOnApp:
                 self._show_error(f"{type(exc).__name__}: {exc}")
 
         return wrapper
+
+    @property
+    def part_boxes(self) -> dict:
+        """{part: Checkbox} of the garments found in the photo shown, largest first ({}: no choice)."""
+        return self.garment_panel.part_boxes
 
     @property
     def mix_value(self) -> tuple[str, float] | None:
@@ -195,19 +186,24 @@ class TryOnApp:
         self.dl_pattern.clear()
 
     def refresh_garment(self) -> None:
-        """Load (segment once, cached) the picked garment and show it."""
+        """Load (segment once, cached) the picked garment and show it; with a parts segmenter, one
+        checkbox per garment found in the photo, the largest ticked (the only one patterned)."""
         t0 = time.perf_counter()
         key = self.picker.value
         if key is None:
             return
-        cached = key in self.session._garments
+        cached = self.session.has_garment(key)
         try:
-            self.garment_view = self.session.garment(key)
+            whole = self.session.garment(key)
         except ImageError:
             self.garment_view = None
+            self.garment_panel.show_parts({}, None)
             raise
         self.timings["segment"] = 0.0 if cached else time.perf_counter() - t0
-        if float((self.garment_view.mask > 0.5).mean()) < 0.005:
+        ticked = self.session.default_parts(whole)
+        self.garment_panel.show_parts(whole.parts_found, ticked)
+        self.garment_view = self.session.choose_parts(whole, ticked)
+        if float((whole.mask > 0.5).mean()) < 0.005:
             self.message.value = (
                 "<span class='aif-muted'>No garment was found in this photo, so the pattern "
                 "has nowhere to go; try another photo or a drawn garment.</span>"
@@ -220,7 +216,7 @@ class TryOnApp:
         if g is None:
             return
         img = mask_overlay(g.image, g.mask) if self.show_mask.value else g.image
-        self.original.value = _jpeg(img, self.display_px)
+        self.original.value = page_jpeg(img, self.display_px)
 
     def refresh_result(self) -> None:
         """Composite the current tile onto the current garment and show it."""
@@ -231,7 +227,7 @@ class TryOnApp:
         cm = self.tile_cm_value
         self.result = self.session.try_on(g, self.tile, self.scale.value, self.rotation.value, tile_cm=cm)
         t2 = time.perf_counter()
-        self.result_image.value = _jpeg(Image.fromarray(self.result.rgb, "RGB"), self.display_px)
+        self.result_image.value = page_jpeg(Image.fromarray(self.result.rgb, "RGB"), self.display_px)
         t3 = time.perf_counter()
         self.timings.update(composite=t2 - t1, encode=t3 - t2)
         self.dl_result.clear()
@@ -269,6 +265,18 @@ class TryOnApp:
         self._show_original()
 
     @_guard
+    def _on_parts_change(self) -> None:
+        """A garment ticked or unticked: only the ticked ones take the pattern (none: the photo)."""
+        if self.garment_view is None:
+            return
+        t0 = time.perf_counter()
+        self.garment_view = self.session.choose_parts(self.garment_view, self.garment_panel.ticked_parts())
+        self.timings["parts"] = time.perf_counter() - t0
+        if self.show_mask.value:
+            self._show_original()
+        self.refresh_result()
+
+    @_guard
     def _on_placement_change(self, change=None) -> None:
         self.refresh_result()
 
@@ -276,7 +284,7 @@ class TryOnApp:
     def _on_upload(self, change) -> None:
         if not change["new"]:
             return
-        name, content = _first_file(change["new"])
+        name, content = uploaded_file(change["new"])
         self.message.value = ""
         try:
             label, key = self.session.add_upload(bytes(content), name=name)
@@ -286,16 +294,14 @@ class TryOnApp:
         finally:
             # Forget the raw bytes (they can be 20 MB) and let the same file be chosen again.
             self.upload.value = ()
-        options = [o for o in self.picker.options if o[1] != key] + [(label, key)]
-        self.picker.options = options
-        self.picker.value = key
+        self.garment_panel.choose(label, key, replace=True)
 
     @_guard
     def _on_fabric_upload(self, change) -> None:
         """A fabric photo -> its seamless tile, worn from now on; a bad file -> one line, no change."""
         if not change["new"]:
             return
-        name, content = _first_file(change["new"])
+        name, content = uploaded_file(change["new"])
         self.fabric_panel.show(f"{name}: making a seamless tile…")
         try:
             tile = self.session.fabric_tile(content, name)
@@ -322,7 +328,7 @@ class TryOnApp:
         self.dl_pattern_btn.disabled = True
         try:
             if self.fabric_tile is not None:  # the fabric's tile at its own size (nothing to render)
-                stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(self.fabric_name).stem)[:40]
+                stem = file_stem(self.fabric_name, "")
                 data, name = encode_image(self.tile, fmt), f"fabric-{stem}-tile.{DOWNLOAD_FORMATS[fmt][2]}"
             else:
                 data, name = self.session.render_download(
@@ -342,8 +348,7 @@ class TryOnApp:
             raise ValueError("there is no try-on result yet")
         t0 = time.perf_counter()
         fmt, g = self.dl_result_format.value, self.garment_view
-        stem = Path(g.label.split(": ", 1)[-1]).stem
-        stem = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in stem)[:40] or "garment"
+        stem = file_stem(g.label.split(": ", 1)[-1], "garment")
         what = f"{self.category.value}-seed{self.seed.value}" if self.fabric_tile is None else "fabric"
         name = f"tryon-{stem}-{what}.{DOWNLOAD_FORMATS[fmt][2]}"
         w, h = g.full_size or g.image.size
@@ -362,8 +367,12 @@ class TryOnApp:
 
     # ------------------------------------------------------------------ convenience
     def select_garment(self, key: Hashable) -> None:
-        """Pick a garment by key (e.g. ``("drawn", "t-shirt")``)."""
-        self.picker.value = key
+        """Pick a garment by key (e.g. ``("drawn", "t-shirt")``, ``("photo", path)``); a photo not
+        among the samples is added to the picker."""
+        if key[0] == "photo":
+            self.garment_panel.choose(*self.session.photo_choice(key[1]))
+        else:
+            self.picker.value = key
 
     def save_result(self, out_dir: str | os.PathLike) -> Path:
         """Write the current try-on and swatch to ``out_dir`` (for notebooks run by papermill;

@@ -10,10 +10,17 @@ from __future__ import annotations
 
 import html
 import uuid
+from pathlib import Path
 
 import ipywidgets as W
 
 _MIME_TO_WIDGET_FORMAT = {"image/png": "png", "image/jpeg": "jpeg"}
+
+
+def file_stem(name: str, default: str) -> str:
+    """A safe part of a download's file name from ``name``'s stem: letters, digits, '-' and '_'
+    (others become '_'), at most 40 characters; ``default`` when nothing is left."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in Path(name).stem)[:40] or default
 
 
 class DownloadLink:

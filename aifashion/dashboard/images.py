@@ -1,5 +1,6 @@
-"""Image helpers of the dashboard (no widgets, no state): resizing for the page, the 3 x 3 swatch,
-the mask overlay and the download encoders. PIL RGB or uint8 ``HxWx3`` arrays in, as documented."""
+"""Image helpers of the dashboard (no widgets, no state): resizing and encoding for the page, the
+3 x 3 swatch, the mask overlay, the download encoders and an upload's file. PIL RGB or uint8
+``HxWx3`` arrays in, as documented."""
 
 from __future__ import annotations
 
@@ -19,6 +20,17 @@ def fit_within(img: Image.Image, longest: int) -> Image.Image:
         return img
     s = longest / max(w, h)
     return img.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BILINEAR)
+
+
+def page_jpeg(img: Image.Image, longest: int) -> bytes:
+    """``img`` as the page shows it: JPEG (quality 88), longest side at most ``longest``."""
+    return encode_image(fit_within(img, longest), "JPEG", quality=88)
+
+
+def uploaded_file(files) -> tuple[str, bytes]:
+    """(name, content) of a ``FileUpload`` value's first file (ipywidgets 8 tuple or 7 dict)."""
+    f = files[0] if isinstance(files, (list, tuple)) else next(iter(files.values()))
+    return f["name"], bytes(f["content"])
 
 
 def tiled_swatch(tile: Image.Image, reps: int = 3, size: int | None = None) -> Image.Image:

@@ -1,15 +1,46 @@
 """What ``TryOnApp`` loads: the generator, the segmenter (lazily, on the first photo) and the
-sample photos offered in the picker. No widgets, no module state."""
+sample photos offered in the picker, with their names. No widgets, no module state."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from aifashion.dashboard.session import default_sample_folder
-
 #: sample-photo classes that are no place for a textile pattern
 NOT_GARMENTS = frozenset({"shoes", "hat"})
+
+
+def default_sample_folder(explicit: str | Path | None = None) -> Path | None:
+    """The folder of sample garment photos: ``explicit``, else ``$AIFASHION_DASHBOARD_SAMPLES``
+    (set by ``aifashion dashboard --samples``), else ``$AIFASHION_DATA/clothing-dataset-small``
+    when it exists, else None (drawn flats only)."""
+    explicit = explicit if explicit is not None else (os.environ.get("AIFASHION_DASHBOARD_SAMPLES") or None)
+    if explicit is not None:
+        p = Path(explicit).expanduser()
+        if not p.is_dir():
+            raise FileNotFoundError(f"sample folder {p} does not exist")
+        return p
+    from aifashion.paths import CLOTHING_SMALL, data_root
+
+    try:
+        root = data_root()
+    except FileNotFoundError:
+        return None
+    if root is None or not (root / CLOTHING_SMALL).is_dir():
+        return None
+    return root / CLOTHING_SMALL
+
+
+def sample_labels(photos: list[Path]) -> dict[Path, str]:
+    """A readable name per sample photo: its class folder and its number in that class, in the
+    order given (``clothing-dataset-small/<split>/t-shirt/<uuid>.jpg`` -> ``"t-shirt 3"``)."""
+    counts: dict[str, int] = {}
+    out: dict[Path, str] = {}
+    for p in photos:
+        cls = p.parent.name.replace("_", " ") or "photo"
+        counts[cls] = counts.get(cls, 0) + 1
+        out[p] = f"{cls} {counts[cls]}"
+    return out
 
 
 def load_generator_arg(generator, device: str):

@@ -7,23 +7,31 @@ whole callback chain can be tested and timed without a browser (``bench/dashboar
 Images: PIL RGB (uint8, 0..255) in and out; masks are float32 ``HxW`` arrays in [0, 1] at the
 garment image's size. Photos are segmented and previewed at working size (longest side
 ``work_size``); :meth:`TryOnSession.full_try_on` composites the download at the photo's own size,
-re-opening the photo (a sample's file, an upload's kept bytes) only for that call.
+re-opening the photo (a sample's file, an upload's kept bytes) only for that call. With a parts
+segmenter the user chooses which garments of a photo take the pattern
+(:meth:`TryOnSession.choose_parts`); the photo's shading is computed once, under the whole garment.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from collections.abc import Hashable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image
 
+from aifashion.dashboard.cache import LRU
 from aifashion.dashboard.images import DOWNLOAD_FORMATS, encode_image, fit_within, mask_overlay, tiled_swatch
+from aifashion.dashboard.loading import sample_labels
+from aifashion.dashboard.parts import ordered_parts, part_ids, part_mask, parts_found
 from aifashion.imageio import MAX_BYTES, MAX_PIXELS, UPLOAD_FORMATS, ImageError, open_image
+
+if TYPE_CHECKING:
+    from aifashion.segment import Masks
 
 __all__ = [
     "TryOnSession", "GarmentView", "DOWNLOAD_FORMATS", "encode_image", "fit_within", "mask_overlay", "tiled_swatch",
@@ -37,10 +45,6 @@ GARMENT_WIDTH_CM = 50.0
 #: Uploaded files' bytes kept for full-size downloads, at most (the oldest are dropped first:
 #: their downloads fall back to the working size).
 KEEP_UPLOAD_BYTES = 60_000_000
-#: Shading of photos: 'intrinsic' (folds, seams and edges kept; a printed garment's old print does
-#: not show through);
-#: drawn flats bring their own clean shading map.
-PHOTO_SHADING = "intrinsic"
 
 
 @dataclass(frozen=True)
@@ -48,14 +52,24 @@ class GarmentView:
     """A garment ready for try-on.
 
     image: PIL RGB at working size (longest side <= ``work_size``).
-    mask: float32 ``HxW`` in [0, 1], 1 where the pattern goes.
-    shading: float32 ``HxW``: the drawn flat's shading, or a ``compose.SHADINGS`` name for photos
-        (``PHOTO_SHADING``), passed to ``prepare_garment`` / ``try_on``.
+    mask: float32 ``HxW`` in [0, 1], 1 where the pattern goes: the whole garment, or the chosen
+        ``parts`` (:func:`~aifashion.dashboard.parts.part_mask`; all 0 when none is chosen).
+    shading: float32 ``HxW`` (~1.0 typical): the drawn flat's shading, or a photo's
+        :func:`photo_shading` under the whole garment (the same map for every choice of parts),
+        passed to ``prepare_garment``.
     label: what the picker shows.
     full_size: (width, height) of the photo itself (downloads are composited at this size);
         the working size for drawn flats.
-    prepared: ``compose.PreparedGarment`` (feathered mask, shading coefficients), made once per
-        garment so that a new pattern or a slider move pays only ``compose.apply_pattern``.
+    prepared: ``compose.PreparedGarment`` (feathered mask, shading coefficients) of ``mask``, made
+        once per garment and choice of parts so that a new pattern or a slider move pays only
+        ``compose.apply_pattern``.
+    masks: the segmenter's ``Masks`` of a photo at working size (``.garment`` float32 ``HxW``,
+        ``.parts`` float32 ``(K, H, W)`` or None, ``.part_names``), None for drawn flats;
+        part_ids: uint8 ``HxW``, each pixel's most likely part (``parts.argmax(0)``) or None.
+    parts_found: {part: fraction of the photo in [0, 1]}, largest first, none under 0.5 %
+        (:func:`~aifashion.dashboard.parts.parts_found`); {} without parts: no choice offered.
+    parts: the parts ``mask`` covers, in ``masks.part_names`` order (``()``: none); None: the
+        whole garment.
     """
 
     key: Hashable
@@ -65,12 +79,32 @@ class GarmentView:
     shading: np.ndarray | str | None = None
     prepared: Any = None
     full_size: tuple[int, int] | None = None
+    masks: Masks | None = None
+    parts_found: dict[str, float] = field(default_factory=dict)
+    parts: tuple[str, ...] | None = None
+    part_ids: np.ndarray | None = None
 
 
-def _prepare(image: Image.Image, mask: np.ndarray, shading: np.ndarray | str | None):
+def _prepare(image: Image.Image, mask: np.ndarray, shading: np.ndarray | str | None, ids: np.ndarray | None = None):
+    """The one place a garment is prepared (``compose.prepare_garment``) for the dashboard: the
+    pattern bends along the folds (``compose.drape.WARP``) and, given a parts model's ``ids``
+    (uint8 ``HxW`` most likely part), each garment takes its own pattern origin."""
     from aifashion.compose import prepare_garment
+    from aifashion.compose.drape import WARP
 
-    return prepare_garment(np.asarray(image), mask, shading=shading)
+    place = None if ids is None else ids + np.uint8(2)
+    return prepare_garment(np.asarray(image), mask, shading=shading, warp=WARP, placement=place)
+
+
+def photo_shading(image: Image.Image | np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A photo's shading under the garment ``mask`` (float32 ``HxW`` in [0, 1]): float32 ``HxW``,
+    ~1.0 at the garment's typical brightness, from its intrinsic split
+    (``compose.intrinsic_shading``: folds, seams and edges kept, a printed garment's old print
+    taken out). Computed under the whole garment once per photo and used for every choice of
+    parts; identical to ``prepare_garment(..., shading="intrinsic")`` with that mask."""
+    from aifashion.compose import intrinsic_shading
+
+    return intrinsic_shading(np.asarray(image), mask)
 
 
 def garment_width_px(mask: np.ndarray) -> int:
@@ -78,65 +112,6 @@ def garment_width_px(mask: np.ndarray) -> int:
     ``HxW`` in [0, 1]); the image's width when the mask is empty."""
     cols = np.flatnonzero((np.asarray(mask) > 0.5).any(axis=0))
     return int(cols[-1] - cols[0] + 1) if cols.size else int(np.asarray(mask).shape[1])
-
-
-class _LRU:
-    """A tiny per-session least-recently-used cache (no module-level state)."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._d: OrderedDict = OrderedDict()
-
-    def get(self, key, make: Callable[[], Any]):
-        if key in self._d:
-            self._d.move_to_end(key)
-            return self._d[key]
-        value = make()
-        self._d[key] = value
-        while len(self._d) > self.size:
-            self._d.popitem(last=False)
-        return value
-
-    def __contains__(self, key) -> bool:
-        return key in self._d
-
-    def __len__(self) -> int:
-        return len(self._d)
-
-
-def default_sample_folder(explicit: str | Path | None = None) -> Path | None:
-    """The folder of sample garment photos: ``explicit``, else ``$AIFASHION_DASHBOARD_SAMPLES``
-    (set by ``aifashion dashboard --samples``), else ``$AIFASHION_DATA/clothing-dataset-small``
-    when it exists, else None (drawn flats only)."""
-    import os
-
-    explicit = explicit if explicit is not None else (os.environ.get("AIFASHION_DASHBOARD_SAMPLES") or None)
-    if explicit is not None:
-        p = Path(explicit).expanduser()
-        if not p.is_dir():
-            raise FileNotFoundError(f"sample folder {p} does not exist")
-        return p
-    from aifashion.paths import CLOTHING_SMALL, data_root
-
-    try:
-        root = data_root()
-    except FileNotFoundError:
-        return None
-    if root is None or not (root / CLOTHING_SMALL).is_dir():
-        return None
-    return root / CLOTHING_SMALL
-
-
-def sample_labels(photos: list[Path]) -> dict[Path, str]:
-    """A readable name per sample photo: its class folder and its number in that class, in the
-    order given (``clothing-dataset-small/<split>/t-shirt/<uuid>.jpg`` -> ``"t-shirt 3"``)."""
-    counts: dict[str, int] = {}
-    out: dict[Path, str] = {}
-    for p in photos:
-        cls = p.parent.name.replace("_", " ") or "photo"
-        counts[cls] = counts.get(cls, 0) + 1
-        out[p] = f"{cls} {counts[cls]}"
-    return out
 
 
 class TryOnSession:
@@ -173,11 +148,12 @@ class TryOnSession:
         self.drawn_size = int(drawn_size or work_size)
         self.sample_photos = [Path(p) for p in sample_photos]
         self.sample_labels = sample_labels(self.sample_photos)
-        self._patterns = _LRU(8)
-        self._garments = _LRU(12)  # key -> GarmentView (segmentation cached here)
+        self._patterns = LRU(8)
+        self._garments = LRU(12)  # key -> GarmentView (segmentation cached here)
+        self._chosen = LRU(6)  # (key, parts) -> GarmentView with those parts prepared
         self._uploads: dict[Hashable, tuple[Image.Image, str, tuple[int, int]]] = {}
         self._upload_bytes: OrderedDict[Hashable, bytes] = OrderedDict()  # for full-size downloads
-        self._recolored = _LRU(8)
+        self._recolored = LRU(8)
         self.n_segmentations = 0  # how many times the segmenter really ran (tests, bench)
 
     # ------------------------------------------------------------------ pattern
@@ -238,9 +214,7 @@ class TryOnSession:
         from aifashion.garments import GARMENTS
 
         out: list[tuple[str, Hashable]] = [(f"Drawn: {n}", ("drawn", n)) for n in GARMENTS.names()]
-        for p in self.sample_photos:
-            out.append((f"Photo: {self.sample_labels[p]}", ("photo", str(p))))
-        return out
+        return out + [self.photo_choice(p) for p in self.sample_photos]
 
     def add_upload(self, data: bytes, name: str = "upload") -> tuple[str, Hashable]:
         """Check and open an uploaded file (JPEG/PNG/WebP, <= 20 MB, <= 40 MP, EXIF honoured,
@@ -269,8 +243,43 @@ class TryOnSession:
         return self._segmenter
 
     def garment(self, key: Hashable) -> GarmentView:
-        """The garment for ``key`` with its mask; photos are segmented once and cached."""
+        """The garment for ``key`` with the whole garment's mask (``parts`` None); photos are
+        segmented once and cached."""
         return self._garments.get(key, lambda: self._load_garment(key))
+
+    def has_garment(self, key: Hashable) -> bool:
+        """Whether :meth:`garment` has ``key`` cached (then it answers without segmenting)."""
+        return key in self._garments
+
+    def default_parts(self, view: GarmentView) -> tuple[str, ...] | None:
+        """The parts ticked when a garment is picked: the largest found, as a 1-tuple; None (the
+        whole garment) when the segmenter found no parts (a 3-class model, drawn flats)."""
+        return (next(iter(view.parts_found)),) if view.parts_found else None
+
+    def choose_parts(self, view: GarmentView, parts: str | list[str] | tuple[str, ...] | None) -> GarmentView:
+        """``view``'s garment with only ``parts`` patterned (names of ``view.masks.part_names``;
+        ``()``: none, the photo stays as it is; None: the whole garment). The returned view's
+        ``mask`` is :func:`~aifashion.dashboard.parts.part_mask` (the garment where the most likely
+        part is a chosen one) and its ``prepared`` is made for that mask with the photo's shading
+        computed once under the whole garment; cached per (garment, parts).
+        Raises ValueError for an unknown part or a garment without parts (unless ``parts`` is None).
+        """
+        names = ordered_parts(getattr(view.masks, "part_names", ()), parts)
+        if names == view.parts:
+            return view
+        if names is None and self.has_garment(view.key):
+            return self.garment(view.key)
+        return self._chosen.get((view.key, names), lambda: self._with_parts(view, names))
+
+    def _with_parts(self, view: GarmentView, names: tuple[str, ...] | None) -> GarmentView:
+        m = view.masks
+        mask = np.asarray(m.garment, np.float32) if names is None else part_mask(m, names)
+        return replace(view, mask=mask, prepared=_prepare(view.image, mask, view.shading, view.part_ids), parts=names)
+
+    def photo_choice(self, path: str | Path) -> tuple[str, Hashable]:
+        """(label, key) of a garment photo on disk, for the picker (a sample photo or any other)."""
+        path = Path(path)
+        return f"Photo: {self.sample_labels.get(path) or sample_labels([path])[path]}", ("photo", str(path))
 
     def _load_garment(self, key) -> GarmentView:
         kind, ident = key
@@ -287,7 +296,7 @@ class TryOnSession:
             full = open_image(Path(ident))
             image, full_size = fit_within(full, self.work_size), full.size
             del full
-            label = f"Photo: {self.sample_labels.get(Path(ident)) or sample_labels([Path(ident)])[Path(ident)]}"
+            label = self.photo_choice(ident)[0]
         elif kind == "upload":
             image, label, full_size = self._uploads[key]
             if key not in self._upload_bytes:
@@ -299,8 +308,10 @@ class TryOnSession:
         mask = np.asarray(masks.garment, np.float32)
         if mask.shape != (image.height, image.width):
             raise ValueError(f"segmenter returned a {mask.shape} mask for a {image.size} image")
-        prepared = _prepare(image, mask, PHOTO_SHADING)
-        return GarmentView(key, label, image, mask, PHOTO_SHADING, prepared, full_size)
+        shading = photo_shading(image, mask)  # once per photo, whatever parts are chosen later
+        found, ids = parts_found(masks), part_ids(masks)
+        prepared = _prepare(image, mask, shading, ids)
+        return GarmentView(key, label, image, mask, shading, prepared, full_size, masks, found, None, ids)
 
     def full_image(self, key: Hashable) -> Image.Image | None:
         """The garment photo at its own size (PIL RGB, re-opened now), or None when the working
@@ -340,12 +351,14 @@ class TryOnSession:
         """The try-on at the photo's own size (up to 40 MP): uint8 ``(H, W, 3)``, or None when
         the working size is the photo's size (then the preview's ``try_on`` is the download).
 
-        The working-size mask is upsampled with ``compose.refine_mask`` (guided by the full photo,
-        so edges stay on the garment) and the pattern is laid with the same tile, rotation and
-        shading, magnified by full / working size: the pattern covers the same share of the
-        garment as in the preview. Computed per call; nothing full-size is kept.
+        The working-size mask (the chosen parts' or the whole garment's) is upsampled with
+        ``compose.refine_mask`` (guided by the full photo, so edges stay on the garment) and the
+        pattern is laid with the same tile, rotation and shading, magnified by full / working size.
+        The shading is :func:`photo_shading` under the whole garment at full size (with parts
+        chosen, its mask resized bilinearly: the split works on at most 1 MP anyway); with no part
+        chosen the photo comes back unchanged. Computed per call; nothing full-size is kept.
         """
-        from aifashion.compose import refine_mask, try_on
+        from aifashion.compose import refine_mask, resize_mask, try_on
 
         full = self.full_image(garment.key)
         if full is None or full.size == garment.image.size:
@@ -353,9 +366,20 @@ class TryOnSession:
         m = self.magnification(garment, tile, scale, tile_cm) * max(full.size) / max(garment.image.size)
         photo = np.asarray(full)
         del full
+        if garment.parts == ():
+            return photo
         mask = refine_mask(garment.mask, photo)
-        shading = garment.shading if isinstance(garment.shading, str) else PHOTO_SHADING
-        return try_on(photo, mask, tile, scale=m, rotation=float(rotation), shading=shading).rgb
+        whole = mask if garment.parts is None else resize_mask(garment.masks.garment, *photo.shape[:2])
+        shading = photo_shading(photo, whole)
+        place = None
+        if garment.part_ids is not None:  # each garment its own origin, as in the preview
+            ids = Image.fromarray(garment.part_ids + np.uint8(2)).resize(photo.shape[1::-1], Image.NEAREST)
+            place = np.asarray(ids)
+        from aifashion.compose.drape import WARP
+
+        return try_on(
+            photo, mask, tile, scale=m, rotation=float(rotation), shading=shading, warp=WARP, placement=place
+        ).rgb
 
     def render_download(
         self, category: str, seed: int, size: int, mix=None, fmt: str = "PNG", palette: str | None = None

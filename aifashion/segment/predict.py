@@ -86,16 +86,19 @@ class Masks:
     part_names: tuple[str, ...] = ()
 
     def select(self, parts: Sequence[str] | None = None) -> np.ndarray:
-        """float32 (H, W) in [0, 1]: P(one of ``parts``) -- the mask of the garments a user chose
-        (None: every garment, ``garment`` itself). Raises ValueError for a name not in
-        ``part_names`` (listing them) or when the model tells no parts apart."""
+        """float32 (H, W) in [0, 1]: the mask of the garments a user chose -- ``garment``
+        (P(garment)) where the most likely part is one of ``parts``, 0 elsewhere (None: every
+        garment, ``garment`` itself). Unlike the chosen parts' summed probability (often well
+        under 0.5 where the model hesitates between two parts) it patterns a chosen garment fully
+        and leaves the others untouched. Raises ValueError for a name not in ``part_names``
+        (listing them) or when the model tells no parts apart."""
         if parts is None:
             return self.garment
         if not self.part_names:
             raise ValueError("this segmenter tells no garment parts apart (it knows one garment class)")
-        names = check_parts(parts, self.part_names)
-        idx = [self.part_names.index(n) for n in names]
-        return self.parts[idx].sum(0) if len(idx) > 1 else self.parts[idx[0]]
+        chosen = np.zeros(len(self.part_names), bool)
+        chosen[[self.part_names.index(n) for n in check_parts(parts, self.part_names)]] = True
+        return np.where(chosen[self.parts.argmax(0)], self.garment, np.float32(0)).astype(np.float32, copy=False)
 
     def part_areas(self, threshold: float = 0.5) -> dict[str, float]:
         """{part: fraction of the photo in [0, 1]} for the parts :meth:`part_map` finds, largest

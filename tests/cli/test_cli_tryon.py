@@ -127,6 +127,8 @@ def test_tryon_keeps_a_large_photo_at_full_size_with_print_free_shading(clothing
         (["--garment", "t-shirt", "--parts", "sleeve"], "valid parts: top, outer, bottom, full"),
         (["--garment", "t-shirt", "--parts", "top,"], "name one or more garment parts"),
         (["--garment", "t-shirt", "--parts", "top"], "drawn flat is one garment"),
+        (["--garment", "t-shirt", "--warp", "0.5"], "--warp must be between 0 and 0.2"),
+        (["--garment", "t-shirt", "--warp", "nan"], "--warp must be between 0 and 0.2"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path, pattern_png, capsys, argv, fragment):

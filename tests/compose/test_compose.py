@@ -20,6 +20,7 @@ from aifashion.compose import (
     tile_pattern,
     try_on,
 )
+from aifashion.compose.drape import edge_background
 from aifashion.garments import draw_garment
 from aifashion.registry import UnknownNameError
 
@@ -264,7 +265,7 @@ def test_feather_ramps_linearly_inwards_and_not_at_the_frame_border():
     assert big[20, 25] == round(255 / 25) and big[32, 25] == 255 and (np.diff(big[20:33, 25]) > 0).all()
 
 
-def test_the_feathered_rim_mixes_the_photo_and_the_shaded_pattern(clothing_small_dir):
+def test_the_feathered_rim_mixes_the_shaded_pattern_with_the_backdrop_not_the_old_garment(clothing_small_dir):
     photo, mask = _tee_photo_and_mask(clothing_small_dir)
     pat = _pattern(48, 48, seed=9)
     for kwargs in ({"feather": 8.0}, {"feather": 8.0, "blend": "multiply", "shading_strength": 1.5}):
@@ -272,12 +273,18 @@ def test_the_feathered_rim_mixes_the_photo_and_the_shaded_pattern(clothing_small
         rim = (res.alpha8 > 0) & (res.alpha8 < 255)
         assert rim.sum() > 1000
         shaded = res.rgba[..., :3][rim].astype(int)  # the cut-out holds the shaded pattern
-        src = photo[rim].astype(int)
+        a8 = res.alpha8[rim > 0].reshape(-1)
+        box = (0, photo.shape[0], 0, photo.shape[1])
+        behind = edge_background(photo, mask.astype(np.uint8) * 255, res.alpha8, box, 19)[rim].astype(int)
         got = res.rgb[rim].astype(int)
-        assert (got >= np.minimum(shaded, src) - 1).all() and (got <= np.maximum(shaded, src) + 1).all()
-        a = res.alpha[rim][:, None]
-        err = np.abs(got - (a * shaded + (1 - a) * src))  # 8.8 fixed point rounds down: < 3 levels
+        assert (got >= np.minimum(shaded, behind) - 1).all() and (got <= np.maximum(shaded, behind) + 1).all()
+        a = a8[:, None] / 255
+        err = np.abs(got - (a * shaded + (1 - a) * behind))  # 8.8 fixed point rounds down: < 3 levels
         assert err.max() < 3 and err.mean() < 1.2, (err.max(), err.mean())
+        # what the rim mixes with is the magenta backdrop, not the white-ish tee
+        backdrop = np.median(photo[~mask], axis=0)
+        tee = np.median(photo[mask], axis=0)
+        assert np.abs(behind - backdrop).sum(1).mean() < 0.5 * np.abs(tee - backdrop).sum()
 
 
 # ------------------------------------------------------------------ two-stage (cached) API

@@ -1,0 +1,172 @@
+"""How the pattern sits on the cloth: clean edges, folds that bend it, each garment its own placement.
+
+All three work on the garment's bounding box and are computed once per garment by
+:func:`~aifashion.compose.prepare_garment`:
+
+- :func:`edge_background`: colour decontamination of the soft edge. Where the feathered alpha is
+  between 0 and 1 the composite mixes the pattern with what lies *behind* the garment, estimated
+  from the photo's pixels clear of the mask nearby (a normalised box filter), instead of with the
+  photo itself -- which there still holds the old garment's colour and would leave a rim of it.
+- :func:`fold_displacement`: the pattern is displaced along the shading's gradients (the way textile
+  designers drape a print by hand with a displacement map), so stripes bend where the cloth folds.
+- :func:`placement_displacement`: each region of a label map (a garment part: top, outer, bottom,
+  full) anchors the pattern at its own top centre, so trousers need not continue the jacket's stripes.
+
+Displacements are float32 canvas pixels (dy, dx) added to each pixel's position before tiling
+(:func:`~aifashion.compose.tiling.tile_region`), so tiling stays wrap-around and seamless.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aifashion.compose.masks import Box
+from aifashion.compose.refine import box_mean
+
+__all__ = ["edge_background", "fold_displacement", "placement_displacement", "WARP"]
+
+#: The fold warp the CLI and the dashboard use: the largest displacement, as a fraction of the
+#: garment box's longest side (0.012 -> 12 px on a 1000-px garment).
+WARP = 0.012
+
+
+def _integral(x: np.ndarray) -> np.ndarray:
+    """Summed-area table of an integer (h, w, c) array -> int64 (h + 1, w + 1, c), zeros in row
+    and column 0."""
+    s = np.zeros((x.shape[0] + 1, x.shape[1] + 1, x.shape[2]), np.int64)
+    np.cumsum(x, axis=0, dtype=np.int64, out=s[1:, 1:])
+    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
+    return s
+
+
+def _window_sums(table: np.ndarray, ys: np.ndarray, xs: np.ndarray, r: int) -> np.ndarray:
+    """Sums of the (2r + 1)^2 windows (clipped to the array) centred on pixels (ys, xs) of a
+    :func:`_integral` table -> int64 (n, c)."""
+    h, w = table.shape[0] - 1, table.shape[1] - 1
+    y0, y1 = np.maximum(ys - r, 0), np.minimum(ys + r + 1, h)
+    x0, x1 = np.maximum(xs - r, 0), np.minimum(xs + r + 1, w)
+    return table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
+
+
+def _dilate(m: np.ndarray, r: int) -> np.ndarray:
+    """Binary dilation of a bool (h, w) array by a (2r + 1)^2 square (shifted ORs)."""
+    out = m.copy()
+    for k in range(1, r + 1):
+        out[k:] |= m[:-k]
+        out[:-k] |= m[k:]
+    rows = out.copy()
+    for k in range(1, r + 1):
+        out[:, k:] |= rows[:, :-k]
+        out[:, :-k] |= rows[:, k:]
+    return out
+
+
+def edge_background(img: np.ndarray, m8: np.ndarray, a8: np.ndarray, box: Box, radius: int) -> np.ndarray | None:
+    """The photo under the garment's box with its soft edge decontaminated.
+
+    Args:
+        img: uint8 (H, W, 3), the photo. m8: uint8 (H, W), the mask (0 = clear of the garment).
+        a8: uint8 (y1 - y0, x1 - x0), the feathered alpha of ``box`` = (y0, y1, x0, x1).
+        radius: pixels; the background is looked for within this distance (then 3x, 9x).
+
+    Returns:
+        uint8 (y1 - y0, x1 - x0, 3): the photo, except where 0 < a8 < 255: there the mean colour
+        of the photo's pixels nearby that lie at least 2 px clear of the mask (the colour behind
+        the garment's edge); pixels with no such pixel within 9 ``radius`` keep the photo's colour.
+        None when the box has no soft pixel (the photo itself serves).
+    """
+    y0, y1, x0, x1 = box
+    ys, xs = np.nonzero((a8 > 0) & (a8 < 255))
+    if ys.size == 0:
+        return None
+    H, W = m8.shape
+    out = img[y0:y1, x0:x1].copy()
+    colour = out[ys, xs].astype(np.float64)
+    todo = np.ones(ys.size, bool)
+    for r in (max(1, radius), 3 * max(1, radius), 9 * max(1, radius)):
+        # the window of every pending pixel, and a table over just the rows and columns they span
+        ty0, ty1 = max(0, y0 + int(ys[todo].min()) - r), min(H, y0 + int(ys[todo].max()) + r + 1)
+        tx0, tx1 = max(0, x0 + int(xs[todo].min()) - r), min(W, x0 + int(xs[todo].max()) + r + 1)
+        far = ~_dilate(m8[ty0:ty1, tx0:tx1] > 0, 2)
+        sub = img[ty0:ty1, tx0:tx1]
+        table = _integral(np.concatenate([sub * far[..., None], far[..., None]], axis=-1, dtype=np.int32))
+        pend = np.flatnonzero(todo)
+        sums = _window_sums(table, ys[pend] + (y0 - ty0), xs[pend] + (x0 - tx0), r)
+        found = sums[:, 3] > 0
+        colour[pend[found]] = sums[found, :3] / sums[found, 3:]
+        todo[pend[found]] = False
+        if not todo.any():
+            break
+    out[ys, xs] = np.rint(colour).clip(0, 255).astype(np.uint8)
+    return out
+
+
+def fold_displacement(height: np.ndarray, a8: np.ndarray, warp: float) -> np.ndarray | None:
+    """Displacement of the pattern along the folds of a garment's box.
+
+    Args:
+        height: float (h, w) light of the box (the shading, ~1.0; or the luma): darker = a fold.
+        a8: uint8 (h, w), the feathered alpha of the box (where the garment is).
+        warp: the largest displacement as a fraction of the box's longest side (>= 0; 0: none).
+
+    Returns:
+        float32 (2, h, w): (dy, dx) canvas pixels = ``warp * side * grad(H) / p99(|grad(H)|)``,
+        H the light smoothed over the garment only (a normalised box filter, twice, with a
+        radius of 1/40 of the side, so the garment's outline is not a fold), capped at
+        ``warp * side``; None when ``warp`` is 0 or the box holds no light variation.
+    """
+    if warp <= 0:
+        return None
+    h, w = a8.shape
+    side = max(h, w)
+    r = max(1, round(side / 40))
+    wgt = (a8 > 0).astype(np.float64)
+    light = np.asarray(height, np.float64) * wgt
+    for _ in range(2):
+        light = box_mean(light, r) / np.maximum(box_mean(wgt, r), 1e-9) * wgt
+    gy, gx = np.gradient(light)
+    mag = np.hypot(gy, gx)[wgt > 0]
+    if mag.size == 0:
+        return None
+    ref = float(np.percentile(mag, 99))
+    if ref <= 1e-9:
+        return None
+    k = warp * side / ref
+    cap = warp * side
+    return np.stack([np.clip(gy * k, -cap, cap), np.clip(gx * k, -cap, cap)]).astype(np.float32)
+
+
+def placement_displacement(labels: np.ndarray, a8: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray | None:
+    """Each garment part of a box takes its own pattern origin.
+
+    Args:
+        labels: integer (h, w) label map of the box (e.g. the garment part ids ``2 + argmax`` of
+            ``Masks.parts``); labels 0 and 1 are not garment.
+        a8: uint8 (h, w), the feathered alpha of the box.
+        origin: (y0, x0), the box's top-left pixel in the photo.
+
+    Returns:
+        float32 (2, h, w): (dy, dx) canvas pixels that move each part's top centre (the top row
+        and the middle column of its pixels) to the pattern's origin. The parts are first made
+        whole: every pixel with alpha > 0 takes the label most common within 1/25 of the box's
+        side (so a stray patch inside a shirt does not get its own origin), and parts under 2%
+        of the garment join the largest. None when fewer than two parts remain (one origin is
+        the usual tiling).
+    """
+    labels = np.asarray(labels)
+    inside = a8 > 0
+    ids, counts = np.unique(labels[inside & (labels >= 2)], return_counts=True)
+    keep = ids[counts >= 0.02 * inside.sum()]
+    if keep.size < 2:
+        return None
+    r = max(2, round(max(labels.shape) / 25))
+    votes = np.stack([box_mean((labels == i) & inside, r) for i in keep])
+    part = keep[votes.argmax(0)]
+    disp = np.zeros((2, *labels.shape), np.float32)
+    for i in keep:
+        region = inside & (part == i)
+        ys, xs = np.nonzero(region)
+        if ys.size:
+            disp[0][region] = -float(origin[0] + ys.min())
+            disp[1][region] = -float(origin[1] + 0.5 * (xs.min() + xs.max() + 1))
+    return disp
