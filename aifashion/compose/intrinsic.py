@@ -10,7 +10,7 @@ for ground, three times), marks the print, keeps the photo's own
 luminance as shading wherever the ground shows -- every fold, seam and edge at full resolution --
 and fills the print's area from the ground around it (normalised convolution at the smallest
 radius that finds ground), so the print's own edges are gone while the light across it stays.
-Classical (box filters from cumulative sums): about 0.75 s for a 1024-px photo on a 2-core CPU
+Classical (box filters from cumulative sums, on the garment's box): about 0.55 s for a 1024-px photo on a 2-core CPU
 (measured 2026-12-06; the full-resolution box filters are most of it).
 """
 
@@ -99,7 +99,6 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
     h, w = max(1, round(H / k)), max(1, round(W / k))
     small = img if (h, w) == (H, W) else np.asarray(Image.fromarray(img).resize((w, h), Image.BOX))
     ms = m8 if (h, w) == (H, W) else np.asarray(Image.fromarray(m8).resize((w, h), Image.BOX))
-    rgb = small.astype(np.float32) / 255
     inside = ms > 127
     if not inside.any():
         ones = np.ones((H, W), np.float32)
@@ -107,6 +106,11 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
     rows, cols = np.flatnonzero(inside.any(1)), np.flatnonzero(inside.any(0))
     extent = max(rows[-1] - rows[0] + 1, cols[-1] - cols[0] + 1)
     r = max(2, round(p.ground_radius * extent))
+    # the split works on the garment's box grown by 2 r (beyond it the shading is 1.0 anyway)
+    cy0, cy1 = max(0, rows[0] - 2 * r), min(h, rows[-1] + 1 + 2 * r)
+    cx0, cx1 = max(0, cols[0] - 2 * r), min(w, cols[-1] + 1 + 2 * r)
+    rgb = small[cy0:cy1, cx0:cx1].astype(np.float32) / 255
+    inside = inside[cy0:cy1, cx0:cx1]
     lum = _luma(rgb)
     e = np.float32(0.02)  # keeps the angle of near-black pixels defined
     ground = inside.astype(np.float32)
@@ -147,7 +151,11 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
     ref = float(np.median(lum[keep > 0])) if keep.any() else float(np.median(lum[inside]))
     s = (s_lum + np.float32(p.eps)) / np.float32(ref + p.eps)
     near = box_mean(inside.astype(np.float32), r) > 0
-    s = np.where(near, s, 1.0).astype(np.float32)
+    s_box, printed_box = np.where(near, s, 1.0).astype(np.float32), printed
+    s = np.ones((h, w), np.float32)
+    s[cy0:cy1, cx0:cx1] = s_box
+    printed = np.zeros((h, w), bool)
+    printed[cy0:cy1, cx0:cx1] = printed_box
     if (h, w) != (H, W):
         s = np.asarray(Image.fromarray(s, mode="F").resize((W, H), Image.BILINEAR), np.float32)
         printed = np.asarray(Image.fromarray(printed.astype(np.uint8) * 255).resize((W, H), Image.BILINEAR)) > 127
