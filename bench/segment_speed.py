@@ -105,9 +105,7 @@ def tryon(seg, imgs: list[Image.Image], repeats: int, threads: int) -> None:
             for kind in times:
                 t = time.perf_counter()
                 masks = seg.predict(img)
-                place = None
-                if kind == "draped" and masks.parts is not None:
-                    place = (2 + masks.parts.argmax(0)).astype(np.uint8)
+                place = masks.part_ids() if kind == "draped" else None
                 warp = WARP if kind == "draped" else 0.0
                 prepared = prepare_garment(np.asarray(img), masks.garment, "intrinsic", warp=warp, placement=place)
                 prepared.apply(tile, rotation=10.0)

@@ -40,7 +40,7 @@ def _row(seg, path: Path, stripes: np.ndarray, floral: np.ndarray) -> np.ndarray
     im.thumbnail((1024, 1024))
     img = np.asarray(im)
     m = seg.predict(im)
-    place = None if m.parts is None else (2 + m.parts.argmax(0)).astype(np.uint8)
+    place = m.part_ids()
     parts = (0.45 * img + 0.55 * COLOURS[m.part_map()]).astype(np.uint8)
     k = max(img.shape[:2]) / 600  # the same share of the photo whatever its size
     kw = dict(shading="intrinsic", warp=WARP, placement=place)

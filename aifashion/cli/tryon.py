@@ -127,7 +127,7 @@ def _photo_mask(photo: Image.Image, args: argparse.Namespace) -> tuple[np.ndarra
         small = photo.resize((max(1, round(photo.width * k)), max(1, round(photo.height * k))), Image.BOX)
     masks = seg.predict(small)
     mask = masks.select(args.parts)
-    place = None if masks.parts is None else (2 + masks.parts.argmax(0)).astype(np.uint8)
+    place = masks.part_ids()
     if small is photo:
         return mask, place
     if place is not None:

@@ -152,8 +152,8 @@ def placement_displacement(labels: np.ndarray, a8: np.ndarray, origin: tuple[int
     """Each garment part of a box takes its own pattern origin.
 
     Args:
-        labels: integer (h, w) label map of the box (e.g. the garment part ids ``2 + argmax`` of
-            ``Masks.parts``); labels 0 and 1 are not garment.
+        labels: integer (h, w) label map of the box (e.g. the garment part ids of
+            ``Masks.part_ids()``); labels 0 and 1 are not garment.
         a8: uint8 (h, w), the feathered alpha of the box.
         origin: (y0, x0), the box's top-left pixel in the photo.
 

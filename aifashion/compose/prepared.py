@@ -294,7 +294,7 @@ def prepare_garment(
             longest side (:func:`~aifashion.compose.drape.fold_displacement`; 0: straight;
             the CLI and the dashboard use ``drape.WARP``).
         placement: optional integer (H, W) label map (garment part ids >= 2, e.g.
-            ``2 + Masks.parts.argmax(0)``): each part takes its own pattern origin at its top
+            ``Masks.part_ids()``): each part takes its own pattern origin at its top
             centre (:func:`~aifashion.compose.drape.placement_displacement`).
 
     Returns:

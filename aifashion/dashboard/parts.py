@@ -43,19 +43,12 @@ def ordered_parts(part_names: Sequence[str], parts: str | Sequence[str] | None) 
         return None
     if not part_names:
         raise ValueError("this segmenter tells no garment parts apart (it knows one garment class)")
-    names = [p.strip() for p in parts.split(",") if p.strip()] if isinstance(parts, str) else list(parts)
-    bad = [n for n in names if n not in part_names]
-    if bad:
-        raise ValueError(f"unknown garment part {bad[0]!r}; valid parts: {', '.join(part_names)}")
-    return tuple(n for n in part_names if n in names)
+    if not (parts.strip(", ") if isinstance(parts, str) else parts):
+        return ()
+    from aifashion.segment.predict import check_parts  # torch only once a choice is checked
 
-
-def part_ids(masks) -> np.ndarray | None:
-    """uint8 (H, W): the index in ``masks.part_names`` of each pixel's most likely part
-    (``masks.parts.argmax(0)``), or None for masks without parts. Computed once per photo."""
-    if masks is None or getattr(masks, "parts", None) is None:
-        return None
-    return masks.parts.argmax(0).astype(np.uint8)
+    chosen = check_parts(parts, part_names)
+    return tuple(n for n in part_names if n in chosen)
 
 
 def part_mask(masks, parts: Sequence[str]) -> np.ndarray:

@@ -27,7 +27,7 @@ from PIL import Image
 from aifashion.dashboard.cache import LRU
 from aifashion.dashboard.images import DOWNLOAD_FORMATS, encode_image, fit_within, mask_overlay, tiled_swatch
 from aifashion.dashboard.loading import sample_labels
-from aifashion.dashboard.parts import ordered_parts, part_ids, part_mask, parts_found
+from aifashion.dashboard.parts import ordered_parts, part_mask, parts_found
 from aifashion.imageio import MAX_BYTES, MAX_PIXELS, UPLOAD_FORMATS, ImageError, open_image
 
 if TYPE_CHECKING:
@@ -65,7 +65,7 @@ class GarmentView:
         ``compose.apply_pattern``.
     masks: the segmenter's ``Masks`` of a photo at working size (``.garment`` float32 ``HxW``,
         ``.parts`` float32 ``(K, H, W)`` or None, ``.part_names``), None for drawn flats;
-        part_ids: uint8 ``HxW``, each pixel's most likely part (``parts.argmax(0)``) or None.
+        part_ids: uint8 ``HxW``, each pixel's most likely part id (``Masks.part_ids()``) or None.
     parts_found: {part: fraction of the photo in [0, 1]}, largest first, none under 0.5 %
         (:func:`~aifashion.dashboard.parts.parts_found`); {} without parts: no choice offered.
     parts: the parts ``mask`` covers, in ``masks.part_names`` order (``()``: none); None: the
@@ -88,12 +88,11 @@ class GarmentView:
 def _prepare(image: Image.Image, mask: np.ndarray, shading: np.ndarray | str | None, ids: np.ndarray | None = None):
     """The one place a garment is prepared (``compose.prepare_garment``) for the dashboard: the
     pattern bends along the folds (``compose.drape.WARP``) and, given a parts model's ``ids``
-    (uint8 ``HxW`` most likely part), each garment takes its own pattern origin."""
+    (``Masks.part_ids()``), each garment takes its own pattern origin."""
     from aifashion.compose import prepare_garment
     from aifashion.compose.drape import WARP
 
-    place = None if ids is None else ids + np.uint8(2)
-    return prepare_garment(np.asarray(image), mask, shading=shading, warp=WARP, placement=place)
+    return prepare_garment(np.asarray(image), mask, shading=shading, warp=WARP, placement=ids)
 
 
 def photo_shading(image: Image.Image | np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -309,7 +308,7 @@ class TryOnSession:
         if mask.shape != (image.height, image.width):
             raise ValueError(f"segmenter returned a {mask.shape} mask for a {image.size} image")
         shading = photo_shading(image, mask)  # once per photo, whatever parts are chosen later
-        found, ids = parts_found(masks), part_ids(masks)
+        found, ids = parts_found(masks), masks.part_ids()
         prepared = _prepare(image, mask, shading, ids)
         return GarmentView(key, label, image, mask, shading, prepared, full_size, masks, found, None, ids)
 
@@ -359,6 +358,7 @@ class TryOnSession:
         chosen the photo comes back unchanged. Computed per call; nothing full-size is kept.
         """
         from aifashion.compose import refine_mask, resize_mask, try_on
+        from aifashion.compose.drape import WARP
 
         full = self.full_image(garment.key)
         if full is None or full.size == garment.image.size:
@@ -373,10 +373,7 @@ class TryOnSession:
         shading = photo_shading(photo, whole)
         place = None
         if garment.part_ids is not None:  # each garment its own origin, as in the preview
-            ids = Image.fromarray(garment.part_ids + np.uint8(2)).resize(photo.shape[1::-1], Image.NEAREST)
-            place = np.asarray(ids)
-        from aifashion.compose.drape import WARP
-
+            place = np.asarray(Image.fromarray(garment.part_ids).resize(photo.shape[1::-1], Image.NEAREST))
         return try_on(
             photo, mask, tile, scale=m, rotation=float(rotation), shading=shading, warp=WARP, placement=place
         ).rgb

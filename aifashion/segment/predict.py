@@ -96,9 +96,19 @@ class Masks:
             return self.garment
         if not self.part_names:
             raise ValueError("this segmenter tells no garment parts apart (it knows one garment class)")
-        chosen = np.zeros(len(self.part_names), bool)
-        chosen[[self.part_names.index(n) for n in check_parts(parts, self.part_names)]] = True
-        return np.where(chosen[self.parts.argmax(0)], self.garment, np.float32(0)).astype(np.float32, copy=False)
+        chosen = np.zeros(2 + len(self.part_names), bool)
+        chosen[[2 + self.part_names.index(n) for n in check_parts(parts, self.part_names)]] = True
+        return np.where(chosen[self.part_ids()], self.garment, np.float32(0)).astype(np.float32, copy=False)
+
+    def part_ids(self) -> np.ndarray | None:
+        """uint8 (H, W): each pixel's most likely part as a part id (2 + k, as :meth:`part_map`
+        and ``segment.data.PART_IDS``), wherever it is -- garment or not; None without parts.
+        ``compose.prepare_garment(..., placement=)`` takes it: each garment its own pattern origin."""
+        if self.parts is None:
+            return None
+        ids = self.parts.argmax(0).astype(np.uint8)
+        ids += np.uint8(2)
+        return ids
 
     def part_areas(self, threshold: float = 0.5) -> dict[str, float]:
         """{part: fraction of the photo in [0, 1]} for the parts :meth:`part_map` finds, largest
@@ -118,7 +128,7 @@ class Masks:
         if self.parts is None:
             out[g] = 2
         else:
-            out[g] = 2 + self.parts.argmax(0).astype(np.uint8)[g]
+            out[g] = self.part_ids()[g]
         return out
 
 
