@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image
 
-__all__ = ["ImageLike", "STRIP_PIXELS", "rgb_array", "strips", "repeat3"]
+__all__ = ["ImageLike", "STRIP_PIXELS", "rgb_array", "strips", "repeat3", "argmax_planes"]
 
 #: An image argument: a PIL image (any mode) or a uint8 numpy array.
 ImageLike = Image.Image | np.ndarray
@@ -50,3 +50,15 @@ def strips(y0: int, y1: int, width: int) -> Iterator[tuple[int, int]]:
 def repeat3(x: np.ndarray) -> np.ndarray:
     """(h, w) -> (h, w, 3) with the value repeated in every channel (np.stack beats np.repeat 2x)."""
     return np.stack((x, x, x), axis=-1)
+
+
+def argmax_planes(planes: np.ndarray) -> np.ndarray:
+    """uint8 (H, W): index of the largest of K <= 255 planes (K, H, W) at each pixel, the first on
+    ties (as ``planes.argmax(0)``, about twice as fast: one contiguous pass per plane)."""
+    best = np.array(planes[0], copy=True)
+    idx = np.zeros(best.shape, np.uint8)
+    for k in range(1, len(planes)):
+        higher = planes[k] > best
+        idx[higher] = k
+        np.maximum(best, planes[k], out=best)
+    return idx

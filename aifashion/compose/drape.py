@@ -21,45 +21,15 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from aifashion.compose.arrays import argmax_planes
 from aifashion.compose.masks import Box
-from aifashion.compose.refine import box_mean
+from aifashion.compose.refine import Coarse, box_mean, dilate
 
 __all__ = ["edge_background", "fold_displacement", "placement_displacement", "WARP"]
 
 #: The fold warp the CLI and the dashboard use: the largest displacement, as a fraction of the
 #: garment box's longest side (0.008 -> 8 px on a 1000-px garment).
 WARP = 0.008
-
-
-def _integral(x: np.ndarray) -> np.ndarray:
-    """Summed-area table of an integer (h, w, c) array -> int64 (h + 1, w + 1, c), zeros in row
-    and column 0."""
-    s = np.zeros((x.shape[0] + 1, x.shape[1] + 1, x.shape[2]), np.int64)
-    np.cumsum(x, axis=0, dtype=np.int64, out=s[1:, 1:])
-    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
-    return s
-
-
-def _window_sums(table: np.ndarray, ys: np.ndarray, xs: np.ndarray, r: int) -> np.ndarray:
-    """Sums of the (2r + 1)^2 windows (clipped to the array) centred on pixels (ys, xs) of a
-    :func:`_integral` table -> int64 (n, c)."""
-    h, w = table.shape[0] - 1, table.shape[1] - 1
-    y0, y1 = np.maximum(ys - r, 0), np.minimum(ys + r + 1, h)
-    x0, x1 = np.maximum(xs - r, 0), np.minimum(xs + r + 1, w)
-    return table[y1, x1] - table[y0, x1] - table[y1, x0] + table[y0, x0]
-
-
-def _dilate(m: np.ndarray, r: int) -> np.ndarray:
-    """Binary dilation of a bool (h, w) array by a (2r + 1)^2 square (shifted ORs)."""
-    out = m.copy()
-    for k in range(1, r + 1):
-        out[k:] |= m[:-k]
-        out[:-k] |= m[k:]
-    rows = out.copy()
-    for k in range(1, r + 1):
-        out[:, k:] |= rows[:, :-k]
-        out[:, :-k] |= rows[:, k:]
-    return out
 
 
 def edge_background(img: np.ndarray, m8: np.ndarray, a8: np.ndarray, box: Box, radius: int) -> np.ndarray | None:
@@ -73,8 +43,9 @@ def edge_background(img: np.ndarray, m8: np.ndarray, a8: np.ndarray, box: Box, r
     Returns:
         uint8 (y1 - y0, x1 - x0, 3): the photo, except where 0 < a8 < 255: there the mean colour
         of the photo's pixels nearby that lie at least 2 px clear of the mask (the colour behind
-        the garment's edge); pixels with no such pixel within 9 ``radius`` keep the photo's colour.
-        None when the box has no soft pixel (the photo itself serves).
+        the garment's edge), taken on a copy up to r / 3 times smaller; pixels with no such pixel
+        within 9 ``radius`` keep the photo's colour. None when the box has no soft pixel (the
+        photo itself serves).
     """
     y0, y1, x0, x1 = box
     ys, xs = np.nonzero((a8 > 0) & (a8 < 255))
@@ -82,19 +53,23 @@ def edge_background(img: np.ndarray, m8: np.ndarray, a8: np.ndarray, box: Box, r
         return None
     H, W = m8.shape
     out = img[y0:y1, x0:x1].copy()
-    colour = out[ys, xs].astype(np.float64)
+    colour = out[ys, xs].astype(np.float32)
     todo = np.ones(ys.size, bool)
     for r in (max(1, radius), 3 * max(1, radius), 9 * max(1, radius)):
-        # the window of every pending pixel, and a table over just the rows and columns they span
+        # the window of every pending pixel, over just the rows and columns they span; the mean is
+        # taken on a copy f times smaller (windows of ~3 px there), read back at each pixel
         ty0, ty1 = max(0, y0 + int(ys[todo].min()) - r), min(H, y0 + int(ys[todo].max()) + r + 1)
         tx0, tx1 = max(0, x0 + int(xs[todo].min()) - r), min(W, x0 + int(xs[todo].max()) + r + 1)
-        far = ~_dilate(m8[ty0:ty1, tx0:tx1] > 0, 2)
-        sub = img[ty0:ty1, tx0:tx1]
-        table = _integral(np.concatenate([sub * far[..., None], far[..., None]], axis=-1, dtype=np.int32))
+        far = ~dilate(m8[ty0:ty1, tx0:tx1] > 0, 2)
+        coarse = Coarse(far.shape, max(1, r // 3))
+        rc = max(1, round(r / coarse.f))
+        den = box_mean(coarse.down(far), rc)
+        num = box_mean(coarse.down(img[ty0:ty1, tx0:tx1] * far[..., None]), rc)
         pend = np.flatnonzero(todo)
-        sums = _window_sums(table, ys[pend] + (y0 - ty0), xs[pend] + (x0 - tx0), r)
-        found = sums[:, 3] > 0
-        colour[pend[found]] = sums[found, :3] / sums[found, 3:]
+        py, px = ys[pend] + (y0 - ty0), xs[pend] + (x0 - tx0)
+        d = coarse.at(den, py, px)
+        found = d > 1e-6
+        colour[pend[found]] = coarse.at(num, py, px)[found] / d[found, None]
         todo[pend[found]] = False
         if not todo.any():
             break
@@ -161,7 +136,8 @@ def placement_displacement(labels: np.ndarray, a8: np.ndarray, origin: tuple[int
         float32 (2, h, w): (dy, dx) canvas pixels that move each part's top centre (the top row
         and the middle column of its pixels) to the pattern's origin. The parts are first made
         whole: every pixel with alpha > 0 takes the label most common within 1/25 of the box's
-        side (so a stray patch inside a shirt does not get its own origin), and parts under 2%
+        side (counted on a copy up to 8x smaller, upsampled bilinearly; so a stray patch inside
+        a shirt does not get its own origin), and parts under 2%
         of the garment join the largest. None when fewer than two parts remain (one origin is
         the usual tiling).
     """
@@ -172,8 +148,10 @@ def placement_displacement(labels: np.ndarray, a8: np.ndarray, origin: tuple[int
     if keep.size < 2:
         return None
     r = max(2, round(max(labels.shape) / 25))
-    votes = np.stack([box_mean((labels == i) & inside, r) for i in keep])
-    part = keep[votes.argmax(0)]
+    coarse = Coarse(labels.shape, max(1, r // 3))  # the votes are smooth: counted on a smaller copy
+    rc = max(1, round(r / coarse.f))
+    votes = np.stack([coarse.up(box_mean(coarse.down((labels == i) & inside), rc)) for i in keep])
+    part = keep[argmax_planes(votes)]
     disp = np.zeros((2, *labels.shape), np.float32)
     for i in keep:
         region = inside & (part == i)

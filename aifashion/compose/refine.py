@@ -18,10 +18,53 @@ from PIL import Image
 from aifashion.compose.arrays import ImageLike, rgb_array, strips
 from aifashion.compose.masks import as_mask, resize_mask
 
-__all__ = ["refine_mask", "box_mean", "WORK_PIXELS"]
+__all__ = ["refine_mask", "box_mean", "dilate", "Coarse", "WORK_PIXELS"]
 
 #: The filter is fitted at the mask's resolution, but at most this many pixels.
 WORK_PIXELS = 2_000_000
+
+
+class Coarse:
+    """Work on a smooth quantity at a reduced size: :meth:`down` box-filters an (h, w[, c]) array to
+    float32 (h // f, w // f[, c]); :meth:`up` brings such an array back to (h, w) bilinearly;
+    :meth:`at` reads it at full-size pixel coordinates (nearest). Identity when ``f`` is 1."""
+
+    def __init__(self, shape: tuple[int, int], f: int):
+        self.h, self.w = shape
+        self.f = f
+        self.size = (max(1, self.w // f), max(1, self.h // f))
+
+    def _resize(self, x: np.ndarray, size: tuple[int, int], how: int) -> np.ndarray:
+        x = np.asarray(x, np.float32)
+        if x.ndim == 3:
+            return np.stack([self._resize(x[..., c], size, how) for c in range(x.shape[-1])], -1)
+        return np.asarray(Image.fromarray(x, "F").resize(size, how), np.float32)
+
+    def down(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, np.float32) if self.f == 1 else self._resize(x, self.size, Image.BOX)
+
+    def up(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(x, np.float32) if self.f == 1 else self._resize(x, (self.w, self.h), Image.BILINEAR)
+
+    def at(self, x: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+        """Values of a :meth:`down`-sized array at full-size pixels (ys, xs) (int arrays)."""
+        if self.f == 1:
+            return x[ys, xs]
+        w, h = self.size
+        return x[np.minimum(ys * h // self.h, h - 1), np.minimum(xs * w // self.w, w - 1)]
+
+
+def dilate(m: np.ndarray, r: int) -> np.ndarray:
+    """Binary dilation of a bool (h, w) array by a (2r + 1)^2 square (shifted ORs)."""
+    out = m.copy()
+    for k in range(1, r + 1):
+        out[k:] |= m[:-k]
+        out[:-k] |= m[k:]
+    rows = out.copy()
+    for k in range(1, r + 1):
+        out[:, k:] |= rows[:, :-k]
+        out[:, :-k] |= rows[:, k:]
+    return out
 
 
 def box_mean(x: np.ndarray, r: int) -> np.ndarray:

@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+from aifashion.compose.arrays import argmax_planes
 from aifashion.imageio import ImageSource, open_image
 from aifashion.paths import WEIGHTS_DIR, cache_dir
 from aifashion.registry import Registry
@@ -106,7 +107,7 @@ class Masks:
         ``compose.prepare_garment(..., placement=)`` takes it: each garment its own pattern origin."""
         if self.parts is None:
             return None
-        ids = self.parts.argmax(0).astype(np.uint8)
+        ids = argmax_planes(self.parts)
         ids += np.uint8(2)
         return ids
 

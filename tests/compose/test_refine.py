@@ -52,3 +52,29 @@ def test_refine_mask_full_size_and_args():
     assert same.shape == (40, 30) and np.allclose(same, 1.0, atol=1e-3)
     with pytest.raises(ValueError):
         refine_mask(small, img[:50, :50], eps=0)
+
+
+def test_coarse_box_filters_upsamples_and_reads_back():
+    from aifashion.compose.refine import Coarse
+
+    ramp = np.tile(np.linspace(0, 1, 90, dtype=np.float32), (60, 1))  # (60, 90), smooth
+    c = Coarse(ramp.shape, 6)
+    small = c.down(ramp)
+    assert small.shape == (10, 15) and small.dtype == np.float32
+    assert np.abs(c.up(small) - ramp).max() < 0.04  # a smooth quantity survives the round trip
+    ys, xs = np.array([0, 59, 30]), np.array([0, 89, 45])
+    np.testing.assert_allclose(c.at(small, ys, xs), small[[0, 9, 5], [0, 14, 7]])
+    ident = Coarse(ramp.shape, 1)
+    assert ident.down(ramp) is not None and np.array_equal(ident.up(ident.down(ramp)), ramp)
+    rgb = np.stack([ramp, 1 - ramp, ramp], -1)
+    assert c.down(rgb).shape == (10, 15, 3) and c.up(c.down(rgb)).shape == (60, 90, 3)
+
+
+def test_argmax_planes_matches_numpy_with_ties():
+    from aifashion.compose.arrays import argmax_planes
+
+    rng = np.random.default_rng(0)
+    planes = rng.integers(0, 4, (4, 33, 47)).astype(np.float32)  # many ties: the first wins
+    got = argmax_planes(planes)
+    assert got.dtype == np.uint8
+    np.testing.assert_array_equal(got, planes.argmax(0))
