@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -41,14 +40,7 @@ import torch
 from _common import machine
 
 FRACTIONS = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
-ARMS = {"shipped": "SHIPPED_RECIPE", "projected": "PROJECTED_RECIPE", "dcgan": "DCGAN_RECIPE"}
-
-
-def recipe_flags(name: str) -> list[str]:
-    """The ``train-gan`` flags of a recipe array in tools/recipe.sh."""
-    cmd = f'source {shlex.quote(str(REPO / "tools" / "recipe.sh"))} && printf "%s\\n" "${{{name}[@]}}"'
-    out = subprocess.run(["bash", "-c", cmd], check=True, capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if line]
+ARMS = {"shipped": "tileable-once", "projected": "projected", "dcgan": "dcgan"}  # aifashion.gan.recipes
 
 
 def train_config(arm: str, out_dir: Path, args, limit_s: float):
@@ -56,9 +48,10 @@ def train_config(arm: str, out_dir: Path, args, limit_s: float):
 
     p = argparse.ArgumentParser()
     add_arguments(p)
-    flags = recipe_flags(ARMS[arm]) + [
+    flags = [
+        "--recipe", ARMS[arm],
         "--out-dir", str(out_dir), "--steps", "10000000", "--time-limit", str(limit_s), "--seed", str(args.seed),
-        "--num-threads", str(args.threads), "--ckpt-every", "100000", "--sample-every", "100000", "--no-progress",
+        "--threads", str(args.threads), "--ckpt-every", "100000", "--sample-every", "100000", "--no-progress",
     ]  # fmt: skip
     if args.data:
         flags += ["--data-dir", args.data]

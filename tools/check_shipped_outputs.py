@@ -5,7 +5,8 @@
 
 Fingerprints (sha256 of the raw output bytes, one thread, fixed seeds): the generator's renders
 (every class, 3 seeds, 64 and 200 px, and a mix), the tutorial baseline's, the segmenter's masks of a
-drawn garment and of a noise photo, and the pattern classifier's features of fixed noise.
+drawn garment and of a noise photo (both shipped segmenters), a try-on of the drawn garment,
+and the pattern classifier's features of fixed noise.
 Hashes depend on the CPU's kernels: compare runs made on the same machine.
 """
 
@@ -53,18 +54,30 @@ def fingerprints() -> dict[str, str]:
     out["generator/mix"] = _h(gen.render_array(gen.classes[0], [5], size=96, mix={gen.classes[2]: 0.4}))
     base = load_generator(WEIGHTS_DIR / "baseline_dcgan.safetensors")
     out["baseline"] = _h(base.render_array(base.classes[:2], [0, 1], size=base.native_size))
-    seg = load_segmenter("aifashion-ccp")
     g = draw_garment("t-shirt", size=384, seed=0)
     noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (300, 220, 3), dtype=np.uint8))
-    for name, img in (("drawn", g.image), ("noise", noise)):
-        m = seg.predict(img)
-        out[f"segmenter/{name}/garment"] = _h(m.garment)
-        out[f"segmenter/{name}/person"] = _h(m.person)
+    for seg_name, prefix in (("aifashion-ccp", "segmenter"), ("aifashion-lite0", "segmenter-lite0")):
+        seg = load_segmenter(seg_name)
+        for name, img in (("drawn", g.image), ("noise", noise)):
+            m = seg.predict(img)
+            out[f"{prefix}/{name}/garment"] = _h(m.garment)
+            out[f"{prefix}/{name}/person"] = _h(m.person)
+    out["tryon/drawn"] = _h(_tryon(g))
     clf = load_pattern_classifier()
     x = torch.rand(8, 3, 64, 64, generator=torch.Generator().manual_seed(0)) * 2 - 1
     with torch.no_grad():
         out["classifier/features"] = _h(clf.features(x))
     return out
+
+
+def _tryon(garment) -> np.ndarray:
+    """The drawn garment tried on with a striped tile (its own shading, the fold warp)."""
+    from aifashion.compose import try_on
+    from aifashion.compose.drape import WARP
+
+    tile = np.zeros((40, 40, 3), np.uint8)
+    tile[:, :14] = (200, 40, 40)
+    return try_on(garment.image, garment.mask, tile, shading=garment.shading, rotation=10.0, warp=WARP).rgb
 
 
 def main() -> int:

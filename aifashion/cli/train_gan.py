@@ -1,6 +1,7 @@
 """``aifashion train-gan``: train the tutorial DCGAN or our tileable generator (resumes when interrupted).
 
-Multi-GPU runs go through ``torchrun``; rank 0 prints and exports.
+``--recipe NAME`` starts from a named recipe (:mod:`aifashion.gan.recipes`); every flag given
+overrides it. Multi-GPU runs go through ``torchrun``; rank 0 prints and exports.
 """
 
 from __future__ import annotations
@@ -8,10 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from aifashion.gan.export import export_generator
+from aifashion.gan.recipes import RECIPES, recipe_config
 from aifashion.gan.train import TrainConfig, train_gan
+
+S = argparse.SUPPRESS  # a flag not given leaves the recipe's (or the default) value
 
 
 def _kv(text: str) -> tuple[str, Any]:
@@ -25,8 +30,11 @@ def _kv(text: str) -> tuple[str, Any]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    d = TrainConfig()
+    p.add_argument("--recipe", default=None, help=f"start from a named recipe: {', '.join(RECIPES.names())}")
     p.add_argument(
         "--data-dir",
+        default=S,
         help="pattern folder (<dir>/<class>/<image>); default $AIFASHION_DATA/clothing-patterns-fingercamera",
     )
     p.add_argument(
@@ -34,88 +42,75 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--model",
-        default="tileable",
-        help="dcgan (tutorial baseline), tileable (ours) or tileable-projected (ours against a projected "
-        "discriminator on frozen ImageNet EfficientNet-Lite0 features)",
+        default=S,
+        help=f"dcgan (tutorial baseline), tileable (ours) or tileable-projected (ours against a projected "
+        f"discriminator on frozen ImageNet EfficientNet-Lite0 features); default {d.model}",
     )
     p.add_argument(
         "--model-config",
         type=_kv,
         action="append",
-        default=[],
+        default=S,
         metavar="KEY=VALUE",
         help="override a model config field, e.g. ngf=32 (repeatable)",
     )
-    p.add_argument("--classes", help="comma-separated class names (default: all)")
-    p.add_argument("--max-per-class", type=int, default=None, help="use at most this many images per class")
-    p.add_argument("--image-size", type=int, default=64)
-    p.add_argument("--data-size", type=int, default=256)
+    p.add_argument("--classes", default=S, help="comma-separated class names (default: all)")
+    p.add_argument("--max-per-class", type=int, default=S, help="use at most this many images per class")
+    p.add_argument("--image-size", type=int, default=S, help=f"training crop side (default {d.image_size})")
+    p.add_argument("--data-size", type=int, default=S, help=f"photos are held at this side (default {d.data_size})")
     p.add_argument(
-        "--scale",
-        type=float,
-        nargs=2,
-        default=(0.35, 0.75),
-        metavar=("LO", "HI"),
-        help="crop side as a fraction of the photo, drawn per sample",
-    )
-    p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--batch", type=int, default=64)
-    p.add_argument("--lr", type=float, default=2e-4)
-    p.add_argument("--lr-d", type=float, default=None)
-    p.add_argument("--betas", type=float, nargs=2, default=(0.5, 0.999), metavar=("B1", "B2"), help="Adam betas")
-    p.add_argument("--loss", choices=["bce", "hinge"], default="bce")
+        "--scale", type=float, nargs=2, default=S, metavar=("LO", "HI"),
+        help=f"crop side as a fraction of the photo, drawn per sample (default {d.scale[0]} {d.scale[1]})",
+    )  # fmt: skip
+    p.add_argument("--steps", type=int, default=S, help=f"default {d.steps}")
+    p.add_argument("--batch-size", type=int, default=S, help=f"per process (default {d.batch_size})")
+    p.add_argument("--lr", type=float, default=S, help=f"default {d.lr}")
+    p.add_argument("--lr-d", type=float, default=S, help="the discriminator's (default: --lr)")
+    p.add_argument("--betas", type=float, nargs=2, default=S, metavar=("B1", "B2"), help="Adam betas")
+    p.add_argument("--loss", choices=["bce", "hinge"], default=S, help=f"default {d.loss}")
     p.add_argument(
         "--augment",
-        default="",
+        default=S,
         metavar="POLICY",
         help="DiffAugment for what the discriminator sees: comma-separated color, translation, cutout",
     )
-    p.add_argument("--ema", type=float, default=0.999)
-    p.add_argument("--device", default="auto")
-    p.add_argument("--amp", choices=["auto", "bf16", "off"], default="auto")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--ckpt-every", type=int, default=500)
-    p.add_argument("--sample-every", type=int, default=500)
-    p.add_argument("--num-threads", type=int, default=None)
-    p.add_argument("--time-limit", type=float, default=None, help="stop (with a checkpoint) after this many seconds")
+    p.add_argument("--ema-decay", type=float, default=S, help=f"default {d.ema_decay}")
+    p.add_argument("--device", default=S, help="auto (cuda if available), cpu, cuda")
+    p.add_argument("--amp", choices=["auto", "bf16", "off"], default=S)
+    p.add_argument("--seed", type=int, default=S)
+    p.add_argument("--ckpt-every", type=int, default=S, help=f"default {d.ckpt_every}")
+    p.add_argument("--sample-every", type=int, default=S, help=f"default {d.sample_every}")
+    p.add_argument("--threads", type=int, default=S, help="torch CPU threads (default: leave)")
+    p.add_argument(
+        "--time-limit", type=float, default=S, dest="time_limit_s",
+        help="stop (with a checkpoint) once the run's training time, across resumes, reaches this many seconds",
+    )  # fmt: skip
     p.add_argument("--no-resume", action="store_true", help="start afresh even if out-dir holds a checkpoint")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--dry-run", action="store_true", help="tiny run: 2 steps, batch 4, 4 images per class")
     p.add_argument("--export", metavar="FILE.safetensors", help="export the EMA generator there after training")
 
 
+_FLAGS = (
+    "data_dir", "model", "max_per_class", "image_size", "data_size", "steps", "batch_size", "lr", "lr_d",
+    "loss", "augment", "ema_decay", "device", "amp", "seed", "ckpt_every", "sample_every", "threads", "time_limit_s",
+)  # fmt: skip
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """The :class:`TrainConfig` of parsed ``train-gan`` arguments (also used by
-    ``bench/time_to_quality.py`` to run the recipes of ``tools/recipe.sh``)."""
-    return TrainConfig(
-        out_dir=args.out_dir,
-        data_dir=args.data_dir,
-        model=args.model,
-        model_config=dict(args.model_config),
-        classes=[c for c in args.classes.split(",") if c] if args.classes else None,
-        image_size=args.image_size,
-        max_per_class=args.max_per_class,
-        data_size=args.data_size,
-        scale=tuple(args.scale),
-        steps=args.steps,
-        batch=args.batch,
-        lr=args.lr,
-        lr_d=args.lr_d,
-        betas=tuple(args.betas),
-        loss=args.loss,
-        augment=args.augment,
-        ema=args.ema,
-        device=args.device,
-        amp=args.amp,
-        seed=args.seed,
-        ckpt_every=args.ckpt_every,
-        sample_every=args.sample_every,
-        num_threads=args.num_threads,
-        time_limit_s=args.time_limit,
-        resume=not args.no_resume,
-        progress=not args.no_progress,
-        dry_run=args.dry_run,
-    )
+    """The :class:`TrainConfig` of parsed ``train-gan`` arguments: the recipe's, then the flags given."""
+    given = {k: getattr(args, k) for k in _FLAGS if hasattr(args, k)}
+    if hasattr(args, "model_config"):
+        given["model_config"] = dict(args.model_config)
+    if hasattr(args, "classes"):
+        given["classes"] = [c for c in args.classes.split(",") if c] or None
+    for k in ("scale", "betas"):
+        if hasattr(args, k):
+            given[k] = tuple(getattr(args, k))
+    flags = {"resume": not args.no_resume, "dry_run": args.dry_run}
+    if args.no_progress:
+        flags["progress"] = False
+    return recipe_config(args.recipe, out_dir=args.out_dir, **given, **flags)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,6 +118,9 @@ def run(args: argparse.Namespace) -> int:
     from aifashion.gan.models import MODELS
 
     MODELS.get(cfg.model)  # unknown model: exit 2 with the valid names
+    grow = RECIPES.get(args.recipe)().grow_zigzags if args.recipe else 0
+    if grow and cfg.resume:
+        _grow_once(Path(cfg.out_dir) / "checkpoint.pt", grow)
     res = train_gan(cfg)
     if int(os.environ.get("RANK", "0")) == 0:
         print(
@@ -133,3 +131,15 @@ def run(args: argparse.Namespace) -> int:
             out = export_generator(res.checkpoint, args.export)
             print(f"exported {out}")
     return 0
+
+
+def _grow_once(ckpt: Path, n: int) -> None:
+    """Grow the run's checkpoint by ``n`` zigzag waves while it has none (so the command may be repeated)."""
+    if not ckpt.is_file() or int(os.environ.get("RANK", "0")) != 0:
+        return
+    from aifashion.gan.checkpoint import load_checkpoint
+    from aifashion.gan.grow import add_zigzag_waves
+
+    if load_checkpoint(ckpt)["model_config"].get("n_zigzags", 0) == 0:
+        add_zigzag_waves(ckpt, ckpt, n)
+        print(f"grew {ckpt} by {n} zigzag waves")

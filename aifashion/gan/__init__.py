@@ -7,7 +7,9 @@ One module per stage::
                   registry: "dcgan", "tileable", "tileable-projected" (our generator against a
                   projected discriminator on frozen ImageNet Lite0 features)
     augment.py    DiffAugment (colour, translation, cut-out) for what the discriminator sees
-    train.py      TrainConfig + train_gan: one flat training loop (resumable, bf16, DDP)
+    train.py      TrainConfig + train_gan: one flat training loop, d_step / g_step (resumable, bf16, DDP;
+                  the shared pieces in aifashion.training)
+    recipes.py    RECIPES: named TrainConfig presets (the shipped phases, the baseline, ...); recipe_config
     checkpoint.py the checkpoint format, save / resume, random-stream states, config compatibility
     grow.py       add_zigzag_waves: grow a trained checkpoint (the shipped recipe's phase 3)
     runfiles.py   what a run writes beside its checkpoint (sample grids, loss log)
@@ -21,9 +23,9 @@ Typical use::
     load_generator().render("striped", seed=3, size=512)            # the shipped weights
     load_generator().render("dotted", seed=1, palette="#1b2a49,#f4e9d8")   # recoloured
 
-    from aifashion.gan import TrainConfig, train_gan, export_generator
+    from aifashion.gan import TrainConfig, export_generator, recipe_config, train_gan
     res = train_gan(TrainConfig(out_dir="runs/gan", model="tileable", steps=2000))
-    # or model="tileable-projected" (tools/recipe.sh PROJECTED_RECIPE); its export is a tileable file
+    res = train_gan(recipe_config("tileable-1", out_dir="runs/gan"))   # a named recipe
     export_generator(res.checkpoint, "runs/gan/generator.safetensors")
 
 Names are imported lazily, so ``from aifashion.gan import load_generator`` loads neither the
@@ -43,6 +45,8 @@ __all__ = [
     "TrainConfig",
     "TrainResult",
     "train_gan",
+    "RECIPES",
+    "recipe_config",
     "add_zigzag_waves",
     "export_generator",
     "save_generator",
@@ -60,6 +64,8 @@ _WHERE = {
     "TrainConfig": "train",
     "TrainResult": "train",
     "train_gan": "train",
+    "RECIPES": "recipes",
+    "recipe_config": "recipes",
     "add_zigzag_waves": "grow",
     "export_generator": "export",
     "save_generator": "export",

@@ -6,7 +6,7 @@ A checkpoint is one ``torch.save`` dict tagged ``CKPT_FORMAT``: the model name a
 dicts of ``G``, ``D``, ``G_ema``, ``optG`` and ``optD``, every process's data- and noise-stream
 states (``rng``), the loss history, the growth record (``grown``, see :mod:`aifashion.gan.grow`;
 kept in every later checkpoint) and where it ran. It is written atomically, so a killed run
-leaves the previous one intact.
+leaves the previous one intact (the shared format: :mod:`aifashion.training`).
 
 Resuming (:func:`load_checkpoint` with ``model`` and ``config``) needs the same model and the
 same model config, read leniently: a field added to the config class since the checkpoint was
@@ -19,7 +19,6 @@ hold its old default.
 from __future__ import annotations
 
 import os
-import platform
 from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -28,8 +27,9 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from aifashion.atomic import atomic_save
 from aifashion.gan.models import RETIRED_IN, RetiredFieldError, make_config
+from aifashion.training import read_checkpoint
+from aifashion.training import save_checkpoint as write_checkpoint
 
 __all__ = [
     "CKPT_FORMAT",
@@ -99,27 +99,26 @@ def save_checkpoint(
     world_size: int,
     amp_bf16: bool,
 ) -> None:
-    """Write a checkpoint atomically. ``nets``: ``G``, ``D``, ``G_ema``, ``optG``, ``optD``."""
-    ck = {
-        "format": CKPT_FORMAT,
-        "model": model,
-        "model_config": asdict(model_config),
-        "train_config": asdict(train_config),
-        "classes": list(classes),
-        "step": step,
-        "images_seen": images_seen,
-        "elapsed_s": elapsed_s,
-        **{k: m.state_dict() for k, m in nets.items()},
-        "rng": rng,
-        "history": history,
-        "grown": grown,
-        "device": str(device),
-        "world_size": world_size,
-        "amp_bf16": amp_bf16,
-        "hardware": f"{platform.machine()} {platform.processor() or ''}".strip(),
-        "num_threads": torch.get_num_threads(),
-    }
-    atomic_save(path, lambda p: torch.save(ck, p))
+    """Write a checkpoint atomically (:func:`aifashion.training.save_checkpoint`). ``nets``:
+    ``G``, ``D``, ``G_ema``, ``optG``, ``optD``."""
+    write_checkpoint(
+        path,
+        CKPT_FORMAT,
+        model=model,
+        model_config=asdict(model_config),
+        train_config=asdict(train_config),
+        classes=list(classes),
+        step=step,
+        images_seen=images_seen,
+        elapsed_s=elapsed_s,
+        **nets,
+        rng=rng,
+        history=history,
+        grown=grown,
+        device=str(device),
+        world_size=world_size,
+        amp_bf16=amp_bf16,
+    )
 
 
 def load_checkpoint(
@@ -133,9 +132,7 @@ def load_checkpoint(
             config. :class:`aifashion.gan.models.RetiredFieldError` (a ``ValueError``): a retired
             field set away from its old default, naming the commit that has its code.
     """
-    ck = torch.load(path, map_location=map_location, weights_only=False)
-    if not isinstance(ck, dict) or ck.get("format") != CKPT_FORMAT:
-        raise ValueError(f"{path} is not an aifashion GAN checkpoint")
+    ck = read_checkpoint(path, CKPT_FORMAT, map_location, what="GAN")
     if model is None:
         return ck
     if ck.get("model") != model or _saved_config(model, ck["model_config"]) != asdict(config):

@@ -107,7 +107,7 @@ def export_generator(
             "device": ck.get("device"),
             "world_size": ck.get("world_size"),
             "amp_bf16": ck.get("amp_bf16"),
-            "num_threads": ck.get("num_threads"),
+            "threads": ck.get("threads", ck.get("num_threads")),
             "hardware": ck.get("hardware"),
             "train_config": ck["train_config"],
         },

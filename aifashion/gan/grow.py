@@ -6,8 +6,8 @@ The shipped generator's phase 3 is phase 2's checkpoint grown by 8 zigzag-wave c
 
     from aifashion.gan.grow import add_zigzag_waves
     add_zigzag_waves("runs/gan/checkpoint.pt", "runs/gan/checkpoint.pt", 8)
-    # then resume in runs/gan with the phase-2 flags plus --model-config n_zigzags=8
-    # (tools/train_shipped_generator.sh; the card's "Reproduce" has the exact commands)
+    # then resume in runs/gan with the phase-2 settings plus --model-config n_zigzags=8;
+    # `aifashion train-gan --recipe tileable-3` does both (aifashion.gan.recipes)
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Modules: ``model`` (config + network), ``data`` (CCP labels, split, resident data, augmentation),
 ``products`` (labelled product shots), ``predict`` (inference, weight files, the registry),
-``train`` (training and evaluation; never imported by inference).
+``evaluate`` (IoU on CCP and product shots), ``export`` (a training checkpoint -> shipped file),
+``recipes`` (named training settings), ``train`` (training; never imported by inference).
 
 - ``SEGMENTERS``: registry of ``'aifashion-lite0'`` (the default: smp Unet on an ImageNet
   EfficientNet-Lite0 encoder, fine-tuned on Clothing Co-Parsing and labelled product shots),
@@ -12,6 +13,7 @@ Modules: ``model`` (config + network), ``data`` (CCP labels, split, resident dat
 - ``load_segmenter(name=DEFAULT_SEGMENTER, weights=None, device="cpu") -> Segmenter``.
 - ``Segmenter.predict(image) -> Masks(garment, person)``: float32 (H, W) in [0, 1] at the input
   size; ``predict_batch(images)``.
+- ``RECIPES`` (named training recipes), ``recipe_configs(name, model=, train=)``.
 - ``train_segmenter(...)``, ``evaluate(...)``, ``evaluate_products(...)``, ``export_checkpoint(...)``,
   ``overlay(image, masks)``.
 - ``GARMENT_LABELS``, ``PERSON_LABELS``: the CCP label ids of each group.
@@ -30,12 +32,14 @@ from aifashion.segment.data import (
     ccp_split,
     group_lut,
 )
+from aifashion.segment.evaluate import evaluate, evaluate_products
+from aifashion.segment.export import export_checkpoint
 from aifashion.segment.model import IMAGENET_MEAN, IMAGENET_STD, SegmenterConfig, build_segmenter
 from aifashion.segment.predict import (
     DEFAULT_SEGMENTER,
     SEGMENTERS,
+    SHIPPED_CCP,
     SHIPPED_LITE0,
-    SHIPPED_WEIGHTS,
     TERNAUS_SHA256,
     TERNAUS_URL,
     Masks,
@@ -48,8 +52,11 @@ from aifashion.segment.predict import (
     preprocess,
     read_ternaus_zip,
 )
+from aifashion.segment.recipes import RECIPES, recipe_configs
 
 __all__ = [
+    "RECIPES",
+    "recipe_configs",
     "check_parts",
     "DEFAULT_SEGMENTER",
     "SEGMENTERS",
@@ -76,7 +83,7 @@ __all__ = [
     "read_ternaus_zip",
     "preprocess",
     "overlay",
-    "SHIPPED_WEIGHTS",
+    "SHIPPED_CCP",
     "SHIPPED_LITE0",
     "TERNAUS_URL",
     "TERNAUS_SHA256",
@@ -85,14 +92,7 @@ __all__ = [
     "IMAGENET_STD",
 ]
 
-_TRAINING = {
-    "SegTrainConfig",
-    "SegTrainResult",
-    "evaluate",
-    "evaluate_products",
-    "export_checkpoint",
-    "train_segmenter",
-}
+_TRAINING = {"SegTrainConfig", "SegTrainResult", "train_segmenter"}
 
 
 def __getattr__(name: str):

@@ -36,8 +36,8 @@ from .data import PART_NAMES, fit_size, padded
 #: the default segmenter: EfficientNet-Lite0 Unet fine-tuned on CCP + labelled product shots
 DEFAULT_SEGMENTER = "aifashion-lite0"
 SHIPPED_LITE0 = WEIGHTS_DIR / "segmenter_lite0.safetensors"
-#: the earlier default: resnet18 Unet trained from scratch on CCP
-SHIPPED_WEIGHTS = WEIGHTS_DIR / "segmenter.safetensors"
+#: the "aifashion-ccp" segmenter: resnet18 Unet trained from scratch on CCP (the baseline)
+SHIPPED_CCP = WEIGHTS_DIR / "segmenter.safetensors"
 
 TERNAUS_URL = "https://github.com/ternaus/cloths_segmentation/releases/download/0.0.1/weights.zip"
 #: sha256 of ``weights.zip``. Not known to us (nothing could be downloaded while this was
@@ -353,10 +353,10 @@ def _from_file(path: Path) -> tuple[torch.nn.Module, SegmenterConfig, dict]:
     if path.suffix == ".safetensors":
         state, cfg, info = read_safetensors(path)
     elif path.suffix in (".pt", ".pth", ".ckpt"):
-        ck = torch.load(path, map_location="cpu", weights_only=False)
-        if "config" not in ck:
-            raise ValueError(f"{path} is not an aifashion segmenter checkpoint")
-        cfg = SegmenterConfig.from_dict(ck["config"])
+        from .export import read_segmenter_checkpoint
+
+        ck = read_segmenter_checkpoint(path)
+        cfg = SegmenterConfig.from_dict(ck["model_config"])
         state, info = ck.get("ema") or ck["model"], {"step": ck.get("step")}
     else:
         raise ValueError(f"unsupported weights file {path.name}; use .safetensors or .pt")
@@ -382,7 +382,7 @@ def _aifashion_lite0(weights: str | os.PathLike | None = None, device="cpu", cac
 
 @SEGMENTERS.register("aifashion-ccp")
 def _aifashion_ccp(weights: str | os.PathLike | None = None, device="cpu", cache=None) -> Segmenter:
-    return _ours("aifashion-ccp", SHIPPED_WEIGHTS, weights, device)
+    return _ours("aifashion-ccp", SHIPPED_CCP, weights, device)
 
 
 @SEGMENTERS.register("ternaus-2020-10-30")

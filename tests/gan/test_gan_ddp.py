@@ -41,7 +41,7 @@ def test_two_gloo_processes_train(fingercamera_dir, tmp_path):
         "2",
         "--sample-every",
         "2",
-        "--num-threads",
+        "--threads",
         "1",
         "--no-progress",
         "--loss",

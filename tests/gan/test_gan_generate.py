@@ -34,11 +34,11 @@ def export(fingercamera_dir, tmp_path_factory):
                 data_dir=str(fingercamera_dir),
                 model="tileable",
                 steps=2,
-                batch=4,
+                batch_size=4,
                 max_per_class=2,
                 data_size=64,
                 image_size=64,
-                num_threads=1,
+                threads=1,
                 progress=False,
                 loss="hinge",
             )
@@ -191,10 +191,10 @@ def test_baseline_export_renders_only_its_native_size(fingercamera_dir, tmp_path
                 model="dcgan",
                 model_config={"ngf": 8, "ndf": 8},
                 steps=1,
-                batch=2,
+                batch_size=2,
                 max_per_class=1,
                 data_size=64,
-                num_threads=1,
+                threads=1,
                 progress=False,
             )
         )

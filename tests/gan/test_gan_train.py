@@ -33,12 +33,12 @@ def tiny_cfg(data_dir: Path, out_dir: Path, **kw) -> TrainConfig:
         max_per_class=2,
         data_size=64,
         image_size=32,
-        batch=4,
+        batch_size=4,
         steps=4,
         ckpt_every=2,
         sample_every=2,
         log_every=1,
-        num_threads=1,
+        threads=1,
         progress=False,
         loss="hinge",
         seed=3,
@@ -105,7 +105,7 @@ def test_cli_unknown_model_exits_2(tmp_path, capsys):
 
 
 def test_cli_retired_model_config_exits_2_naming_the_commit(fingercamera_dir, tmp_path, capsys, one_thread):
-    common = ["train-gan", "--data-dir", str(fingercamera_dir), "--dry-run", "--no-progress", "--num-threads", "1"]
+    common = ["train-gan", "--data-dir", str(fingercamera_dir), "--dry-run", "--no-progress", "--threads", "1"]
     rc = cli_main(common + ["--out-dir", str(tmp_path / "bad"), "--model-config", "wave_gate=true"])
     assert rc == 2
     err = capsys.readouterr().err
@@ -149,7 +149,7 @@ def test_killed_run_resumes_to_the_same_result(fingercamera_dir, tmp_path, one_t
         "32",
         "--data-size",
         "64",
-        "--num-threads",
+        "--threads",
         "1",
         "--no-progress",
         "--loss",

@@ -12,7 +12,7 @@ CLASSES = ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]
 #: parameters that make notebook 02 a smoke run (seconds, not minutes)
 SMOKE = dict(
     steps=2,
-    batch=4,
+    batch_size=4,
     data_size=96,
     max_per_class=3,
     eval_per_class=3,
@@ -22,7 +22,7 @@ SMOKE = dict(
     sample_every=1,
     ckpt_every=2,
     device="cpu",
-    num_threads=1,
+    threads=1,
     probe_steps=2,
 )
 

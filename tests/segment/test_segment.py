@@ -30,8 +30,9 @@ from aifashion.segment import (
     train_segmenter,
 )
 from aifashion.segment.data import ResidentSegData, ccp_split, group_lut
+from aifashion.segment.evaluate import confusion, iou_from_confusion
 from aifashion.segment.model import SegmenterConfig, build_segmenter
-from aifashion.segment.train import _loss, confusion, iou_from_confusion
+from aifashion.segment.train import _loss
 
 TINY = SegmenterConfig(encoder_name="resnet18", decoder_channels=(32, 16, 16, 16, 8), input_size=96)
 
@@ -304,7 +305,7 @@ def test_second_stage_starts_from_a_trained_run_at_another_size(ccp_dir, tmp_pat
     # stop before the first step: the saved weights are the start -- the first run's EMA, exactly
     res = train_segmenter(ccp_dir, tmp_path / "b", bigger, stage2, progress=False, stop_after=0)
     ck = torch.load(res.checkpoint, weights_only=False)
-    assert res.step == 0 and ck["config"]["input_size"] == 128
+    assert res.step == 0 and ck["model_config"]["input_size"] == 128
     for k, v in ema.items():
         torch.testing.assert_close(ck["model"][k], v)
     # an exported file works as a start too (fp16, so close rather than equal)
@@ -347,7 +348,7 @@ def test_cli_segment_bad_input_exits_2(tiny_weights, tmp_path, capsys):
 @pytest.mark.parametrize(
     "name, path, bars",
     [
-        ("aifashion-ccp", segment.SHIPPED_WEIGHTS, (0.6, 0.6)),
+        ("aifashion-ccp", segment.SHIPPED_CCP, (0.6, 0.6)),
         ("aifashion-lite0", segment.SHIPPED_LITE0, (0.85, 0.9)),
     ],
 )

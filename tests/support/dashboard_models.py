@@ -39,9 +39,9 @@ def generator_file(tmp: Path) -> Path | None:
 
 def segmenter_file(tmp: Path) -> Path | None:
     """None when the shipped segmenter weights exist; else a random-init export in ``tmp``."""
-    from aifashion.segment.predict import SHIPPED_WEIGHTS
+    from aifashion.segment.predict import SHIPPED_CCP
 
-    if Path(SHIPPED_WEIGHTS).is_file():
+    if Path(SHIPPED_CCP).is_file():
         return None
     import torch
 

