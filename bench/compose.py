@@ -33,11 +33,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from aifashion.compose import apply_pattern, prepare_garment, try_on
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from aifashion.compose import apply_pattern, prepare_garment, try_on  # noqa: E402
-
 TSHIRT = "clothing-dataset-small/validation/t-shirt/06de9ebd-be39-4cc6-aea7-1d047ccf1a52.jpg"
 FABRIC = "clothing-patterns-fingercamera"
 

@@ -23,12 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import torch  # noqa: E402
-from _common import machine  # noqa: E402  (bench/ is on sys.path)
-from PIL import Image  # noqa: E402
+import torch
+from _common import machine  # bench/ is on sys.path
+from PIL import Image
 
 
 def photos(n: int) -> tuple[list[Image.Image], str]:
