@@ -224,7 +224,7 @@ def main(argv=None) -> int:
         "--baseline",
         nargs="+",
         help="exported baseline generator(s): one unconditional export, or one "
-        "single-class export per class (the seed's recipe), pooled",
+        "single-class export per class (a per-class DCGAN), pooled",
     )
     e.add_argument(
         "--compare",
