@@ -2,7 +2,7 @@
 # make dashboard  — set up .venv and serve the try-on dashboard (Voila on 127.0.0.1:8866)
 # make test       — set up .venv and run the default test suite
 # make test-all   — also the slow tests
-# make bench      — the side-by-side benchmarks a user runs (a few minutes in all on 2 cores)
+# make bench      — the side-by-side benchmarks a user runs (about 5-10 minutes on 2 cores)
 # make lint       — ruff: lint and format check (package, tests, tools, bench, notebooks)
 # make format     — ruff: fix what can be fixed and format
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
