@@ -2,6 +2,7 @@
 # make dashboard  — set up .venv and serve the try-on dashboard (Voila on 127.0.0.1:8866)
 # make test       — set up .venv and run the default test suite
 # make test-all   — also the slow tests
+# make bench      — the side-by-side benchmarks a user runs (about 5-10 minutes on 2 cores)
 # make lint       — ruff: lint and format check (package, tests, tools, bench, notebooks)
 # make format     — ruff: fix what can be fixed and format
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -56,8 +57,17 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Each bench prints its machine line, its timings and its ratio last. Left out, to run by hand:
+# bench/time_to_quality.py (three arms of 30 training minutes each by default, about 90 minutes;
+# `--minutes 3` for a short run) and bench/dashboard_kernels.py (needs Chromium; its default --out
+# redraws docs/dashboard_kernels.png). bench/_common.py is the benches' shared code, not a bench.
 bench: $(STAMP)
-	for f in bench/*.py; do $(BIN)/python $$f || exit 1; done
+	$(BIN)/python bench/compose.py
+	$(BIN)/python bench/data_throughput.py
+	$(BIN)/python bench/train_throughput.py --quick
+	$(BIN)/python bench/conv_kernels.py
+	$(BIN)/python bench/segment_speed.py
+	$(BIN)/python bench/dashboard_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

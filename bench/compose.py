@@ -1,7 +1,7 @@
-"""Compositing speed: aifashion.compose.try_on against the seed's method, side by side.
+"""Compositing speed: aifashion.compose.try_on against a naive compositor, side by side.
 
-The seed stretched the pattern to the photo and pasted it with a hard mask in a per-pixel
-Python loop. We tile (never stretch), shade with the garment's own light, feather the edge,
+The naive compositor stretches the pattern to the photo and pastes it with a hard mask in a
+per-pixel Python loop. We tile (never stretch), shade with the garment's own light, feather the edge,
 and vectorise, confined to the garment's bounding box.
 
 Input: a clothing-dataset-small product photo (white tee on a magenta backdrop) upscaled to
@@ -14,7 +14,7 @@ mask, every call: the like-for-like comparison, its ratio printed last) and the 
 ``prepare_garment`` once + ``apply_pattern`` per pattern (what the dashboard does on every
 slider move; its ratio printed just before, labelled "cached").
 
-Usage: python bench/compose.py [--repeats N] [--seed-repeats N]
+Usage: python bench/compose.py [--repeats N] [--naive-repeats N]
 Prints the machine and its load, each timing (wall-clock median and best, and median CPU time
 of this process, which a loaded machine inflates less), and the speed-up ratio last. Calls are
 interleaved in rounds so that load changes hit every candidate alike.
@@ -33,17 +33,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from aifashion.compose import apply_pattern, prepare_garment, try_on
+
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from aifashion.compose import apply_pattern, prepare_garment, try_on  # noqa: E402
-
 TSHIRT = "clothing-dataset-small/validation/t-shirt/06de9ebd-be39-4cc6-aea7-1d047ccf1a52.jpg"
 FABRIC = "clothing-patterns-fingercamera"
 
 
-def seed_try_on(photo: np.ndarray, mask: np.ndarray, pattern: np.ndarray) -> np.ndarray:
-    """The seed's method: stretch the pattern to the photo, paste it pixel by pixel, hard mask."""
+def naive_try_on(photo: np.ndarray, mask: np.ndarray, pattern: np.ndarray) -> np.ndarray:
+    """The naive compositor: stretch the pattern to the photo, paste it pixel by pixel, hard mask."""
     h, w = photo.shape[:2]
     stretched = np.asarray(Image.fromarray(pattern).resize((w, h), Image.BILINEAR))
     out = photo.copy()
@@ -103,7 +101,7 @@ def timed(fns: dict, repeats: dict, rounds: int) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=30, help="calls of each of our variants")
-    ap.add_argument("--seed-repeats", type=int, default=5, help="calls of the seed's loop (~0.6 s each)")
+    ap.add_argument("--naive-repeats", type=int, default=5, help="calls of the naive loop (~0.6 s each)")
     args = ap.parse_args()
     photo, mask, pattern, what = load_inputs()
     print(
@@ -123,7 +121,7 @@ def main() -> int:
         apply_pattern(prepared, flip[0])
 
     fns = {
-        "seed": lambda: seed_try_on(photo, mask, pattern),
+        "naive": lambda: naive_try_on(photo, mask, pattern),
         "rot": lambda: try_on(photo, mask, pattern, scale=1.5, rotation=30.0),
         "rgba": lambda: try_on(photo, mask, pattern).rgba,
         "apply": apply_next,
@@ -131,32 +129,32 @@ def main() -> int:
         "ours": lambda: try_on(photo, mask, pattern),
     }
     for name, fn in fns.items():  # warm-up (and the cached maps of `prepared`)
-        if name != "seed":
+        if name != "naive":
             fn()
     n = args.repeats
-    t = timed(fns, {k: (args.seed_repeats if k == "seed" else n) for k in fns}, rounds=args.seed_repeats)
+    t = timed(fns, {k: (args.naive_repeats if k == "naive" else n) for k in fns}, rounds=args.naive_repeats)
 
     def row(label: str, key: str) -> str:
         m, b, c = t[key]
-        count = args.seed_repeats if key == "seed" else n
+        count = args.naive_repeats if key == "naive" else n
         line = f"{label:<50} median {m * 1e3:8.2f} ms   best {b * 1e3:8.2f} ms   cpu {c * 1e3:8.2f} ms   (n={count})"
-        return line if key == "seed" else line + f"   ratio {t['seed'][0] / m:.0f}x"
+        return line if key == "naive" else line + f"   ratio {t['naive'][0] / m:.0f}x"
 
-    print("times: wall-clock median and best, and median CPU time of this process; ratio = seed median / median")
-    print(row("seed (stretch, hard mask, per-pixel loop)", "seed"))
+    print("times: wall-clock median and best, and median CPU time of this process; ratio = naive median / median")
+    print(row("naive (stretch, hard mask, per-pixel loop)", "naive"))
     print(row("try_on, scale 1.5, rotation 30", "rot"))
     print(row("try_on + .rgba cut-out, defaults", "rgba"))
     print(row("cached: apply_pattern, scale 1.5, rotation 30", "apply_rot"))
     print(row("cached: apply_pattern on a prepared garment", "apply"))
     print(
-        f"cached apply_pattern (prepare_garment done once, as the dashboard does) over the seed: "
-        f"{t['seed'][0] / t['apply'][0]:.0f}x on medians, {t['seed'][1] / t['apply'][1]:.0f}x on best times, "
-        f"{t['seed'][2] / t['apply'][2]:.0f}x on CPU time"
+        f"cached apply_pattern (prepare_garment done once, as the dashboard does) over the naive loop: "
+        f"{t['naive'][0] / t['apply'][0]:.0f}x on medians, {t['naive'][1] / t['apply'][1]:.0f}x on best times, "
+        f"{t['naive'][2] / t['apply'][2]:.0f}x on CPU time"
     )
     print(row("try_on, defaults (scale 1, rotation 0), one shot", "ours"))
     print(
-        f"speed-up of one-shot try_on over the seed (defaults): {t['seed'][0] / t['ours'][0]:.0f}x on medians, "
-        f"{t['seed'][1] / t['ours'][1]:.0f}x on best times, {t['seed'][2] / t['ours'][2]:.0f}x on CPU time"
+        f"speed-up of one-shot try_on over the naive loop (defaults): {t['naive'][0] / t['ours'][0]:.0f}x on medians, "
+        f"{t['naive'][1] / t['ours'][1]:.0f}x on best times, {t['naive'][2] / t['ours'][2]:.0f}x on CPU time"
     )
     return 0
 

@@ -22,7 +22,7 @@ import sys
 import time
 
 import torch
-from _common import machine  # noqa: E402  (bench/ is on sys.path)
+from _common import machine  # bench/ is on sys.path
 
 LAYERS = [(64, 128, 32), (128, 256, 16), (256, 512, 8)]  # (in channels, out channels, input side)
 

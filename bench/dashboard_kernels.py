@@ -8,6 +8,9 @@ one), closed half as a tab is closed (Voila's unload request) and half as a drop
 baseline) / kernels, at most, while every kernel belongs to a live page.
 
     .venv/bin/python bench/dashboard_kernels.py [--out docs/dashboard_kernels.png] [--grace 10]
+
+Run by hand; ``make bench`` leaves it out: it needs Chromium (the browser tests' prerequisite) and
+the default ``--out`` redraws the committed figure.
 """
 
 from __future__ import annotations

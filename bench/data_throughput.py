@@ -24,14 +24,10 @@ import time
 from pathlib import Path
 
 import torch
+from _common import machine, pattern_folder, pick_device, sync, tutorial_dataset  # bench/ is on sys.path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from _common import machine, pattern_folder, pick_device, sync, tutorial_dataset  # noqa: E402  (bench/ is on sys.path)
-
-from aifashion.data.resident import ResidentPatternData  # noqa: E402
-from aifashion.paths import FINGERCAMERA  # noqa: E402
+from aifashion.data.resident import ResidentPatternData
+from aifashion.paths import FINGERCAMERA
 
 
 def tutorial_images_per_s(

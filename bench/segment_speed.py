@@ -1,4 +1,4 @@
-"""Segmenter speed: `Segmenter.predict` on a 1024-px photo, the new default beside the old model.
+"""Segmenter speed: `Segmenter.predict` on 1024-px photos, 'aifashion-lite0' beside 'aifashion-ccp'.
 
 Both shipped segmenters ('aifashion-lite0': EfficientNet-Lite0 Unet predicting at 512 px; 'aifashion-ccp':
 resnet18 Unet at 192 px) predict the same photos in interleaved rounds, so that load changes hit
@@ -10,7 +10,7 @@ model) + prepare (intrinsic shading, the fold warp, each part its own placement,
 composite a tile, beside the same with a straight pattern (no warp, no placement), interleaved.
 
 Usage: python bench/segment_speed.py [--repeats N] [--threads T] [--weights FILE]
-Prints the machine line, each model's median and best wall-clock time per photo, the new model's
+Prints the machine line, each model's median and best wall-clock time per photo, aifashion-lite0's
 median per photo (the budget: <= 250 ms with 2 threads), and the segment + composite medians
 (the budget: <= 300 ms).
 """
@@ -23,12 +23,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-import torch  # noqa: E402
-from _common import machine  # noqa: E402  (bench/ is on sys.path)
-from PIL import Image  # noqa: E402
+import torch
+from _common import machine  # bench/ is on sys.path
+from PIL import Image
 
 
 def photos(n: int) -> tuple[list[Image.Image], str]:
@@ -81,7 +78,7 @@ def main() -> int:
             f"best {1e3 * min(ts):.0f} ms per photo over {len(ts)} predictions"
         )
     ratio = statistics.median(times["aifashion-lite0"]) / statistics.median(times["aifashion-ccp"])
-    print(f"new / old time per photo: {ratio:.2f}x")
+    print(f"aifashion-lite0 / aifashion-ccp time per photo: {ratio:.2f}x")
     print(
         f"aifashion-lite0 median per 1024-px photo ({args.threads} threads): "
         f"{1e3 * statistics.median(times['aifashion-lite0']):.0f} ms"

@@ -4,6 +4,10 @@ DCGAN), the same training-time budget each, the same data, KID after each.
 
     python bench/time_to_quality.py [--minutes 30] [--threads 2] [--out runs/ttq]
 
+Run by hand; ``make bench`` leaves it out: with the defaults it trains three arms for 30 minutes
+each (about 90 minutes of training, plus the evaluations). ``--minutes 3`` is a short comparison
+(the committed ``docs/time_to_quality_3min.json``).
+
 Each arm trains from scratch with its recipe from ``tools/recipe.sh`` (``SHIPPED_RECIPE``: tileable
 + 8 zigzag waves, hinge, DiffAugment; ``PROJECTED_RECIPE``: the same generator against the
 projected discriminator; ``DCGAN_RECIPE``: the tutorial) for ``--minutes`` of training time (the
@@ -32,8 +36,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
 
 import numpy as np
 import torch

@@ -44,13 +44,9 @@ from pathlib import Path
 
 import torch
 import torch.nn as nn
+from _common import machine, pattern_folder, pick_device, sync, tutorial_dataset  # bench/ is on sys.path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
-
-from _common import machine, pattern_folder, pick_device, sync, tutorial_dataset  # noqa: E402  (bench/ is on sys.path)
-
-from aifashion.paths import FINGERCAMERA  # noqa: E402
+from aifashion.paths import FINGERCAMERA
 
 
 def tutorial_step(device: torch.device, seed: int = 0):

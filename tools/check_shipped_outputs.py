@@ -27,11 +27,11 @@ def _h(a) -> str:
 
 
 def _imports():
-    try:  # the package layout after the redesign
+    try:  # the package layout since 6ac7a87 (2026-11-30)
         from aifashion.gan.generate import load_generator
         from aifashion.metrics import load_pattern_classifier
         from aifashion.segment import load_segmenter
-    except ImportError:  # before it
+    except ImportError:  # older commits
         from aifashion.generate import load_generator
         from aifashion.metrics import load_pattern_classifier
         from aifashion.segment import load_segmenter

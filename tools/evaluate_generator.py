@@ -34,13 +34,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:  # allow running from a checkout without installation
-    sys.path.insert(0, str(REPO))
-
-from aifashion import metrics as M  # noqa: E402
-from aifashion.atomic import atomic_write_text  # noqa: E402
-from aifashion.paths import FINGERCAMERA, data_root  # noqa: E402
+from aifashion import metrics as M
+from aifashion.atomic import atomic_write_text
+from aifashion.paths import FINGERCAMERA, data_root
 
 
 def machine() -> str:
@@ -228,7 +224,7 @@ def main(argv=None) -> int:
         "--baseline",
         nargs="+",
         help="exported baseline generator(s): one unconditional export, or one "
-        "single-class export per class (the seed's recipe), pooled",
+        "single-class export per class (a per-class DCGAN), pooled",
     )
     e.add_argument(
         "--compare",

@@ -14,10 +14,6 @@ import argparse
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
 
 def sheet(named: list[tuple[str, str]], seeds: int = 16, size: int = 64, label_w: int = 80):
     """PIL image: for each ``(title, weights path)``, a title line and a (classes x seeds) grid."""

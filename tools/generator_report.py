@@ -21,12 +21,10 @@ import numpy as np
 import torch
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+from aifashion.gan.generate import load_generator
+from aifashion.metrics import seam_score
 
-from aifashion.gan.generate import load_generator  # noqa: E402
-from aifashion.metrics import seam_score  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
 
 
 def main(argv=None) -> int:

@@ -108,7 +108,7 @@ def _blend_multiply(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @BLEND_MODES.register("flat")
 def _blend_flat(s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """No shading at all (the seed's look, but tiled and feathered)."""
+    """No shading at all (a flat paste, but tiled and feathered)."""
     return np.ones_like(s), np.zeros_like(s)
 
 
