@@ -8,9 +8,9 @@ Run by hand; ``make bench`` leaves it out: with the defaults it trains three arm
 each (about 90 minutes of training, plus the evaluations). ``--minutes 3`` is a short comparison
 (the committed ``docs/time_to_quality_3min.json``).
 
-Each arm trains from scratch with its recipe from ``tools/recipe.sh`` (``SHIPPED_RECIPE``: tileable
-+ 8 zigzag waves, hinge, DiffAugment; ``PROJECTED_RECIPE``: the same generator against the
-projected discriminator; ``DCGAN_RECIPE``: the tutorial) for ``--minutes`` of training time (the
+Each arm trains from scratch with its recipe from :mod:`aifashion.gan.recipes` (``tileable-once``:
+tileable + 8 zigzag waves, hinge, DiffAugment; ``projected``: the same generator against the
+projected discriminator; ``dcgan``: the tutorial) for ``--minutes`` of training time (the
 trainer's clock: data decoding and evaluation are not counted), stopping at checkpoints after
 10, 20, 40, 60, 80 and 100% of it. At each stop the EMA generator is exported and evaluated
 with the project's own pattern classifier (KID, class fidelity, recall: the classifier is not

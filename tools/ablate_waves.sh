@@ -8,10 +8,9 @@
 #
 #   tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]     (ARM: waves, nowaves; default both)
 #
-# The shipped recipe (tools/train_shipped_generator.sh, phase 1) is the "waves" arm.
+# The shipped generator's phase-1 recipe (tileable-1, aifashion.gan.recipes) is the "waves" arm.
 set -euo pipefail
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source "$REPO/tools/recipe.sh"
 SEED="${1:?usage: tools/ablate_waves.sh SEED [STEPS] [OUT_ROOT] [ARM ...]}"
 STEPS="${2:-2400}"
 ROOT="${3:-$REPO/runs/ablation}"
@@ -26,8 +25,8 @@ for arm in "${ARMS[@]}"; do
     out="$ROOT/${arm}_s$SEED"
     mkdir -p "$out"
     "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-        --out-dir "$out" "${OURS_RECIPE[@]}" --model-config "n_waves=$waves" \
-        --batch 32 --steps "$STEPS" --ckpt-every 200 --sample-every 400 --num-threads 1 --seed "$SEED" \
+        --out-dir "$out" --recipe tileable-1 --model-config "n_waves=$waves" --time-limit 1e12 \
+        --steps "$STEPS" --ckpt-every 200 --sample-every 400 --threads 1 --seed "$SEED" \
         --no-progress --export "$out/generator.safetensors" >> "$out/log.txt" 2>&1 &
 done
 wait
