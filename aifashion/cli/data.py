@@ -5,7 +5,7 @@ Examples::
     aifashion data prepare --out prepared/                  # FingerCamera from AIFASHION_DATA
     aifashion data prepare --download --out prepared/       # ... or downloaded into the cache
     aifashion data download fingercamera                    # only download (resumable)
-    aifashion data rebuild --out google/ --max-rows 20      # the Google CSV recipe
+    aifashion data rebuild --out google/ --max-rows 20      # the Google CSV crop list
     aifashion data stats prepared/ --verify
 
 Bad arguments and bad input end with exit status 2 and one line on stderr (see aifashion.cli);
@@ -107,12 +107,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser(
         "rebuild",
-        help="rebuild the Google pattern set from its CSV recipe",
+        help="rebuild the Google pattern set from its CSV crop list",
         description="Download every URL of googleClothingDataset.csv, crop, scale, rotate "
         "(12 x 30 degrees) and write 224x224 frames per class.",
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--csv", type=Path, help="the recipe CSV (default: found like --data-dir, or downloaded)")
+    p.add_argument("--csv", type=Path, help="the crop-list CSV (default: found like --data-dir, or downloaded)")
     _source_args(p)
     p.add_argument(
         "--raw-dir", type=Path, help="where the downloaded originals go (default: <cache>/google-clothing-raw)"
@@ -213,7 +213,7 @@ def _download(args) -> int:
 
 
 def _rebuild(args) -> int:
-    from aifashion.data.recipe import rebuild_google_set
+    from aifashion.data.google_crops import rebuild_google_set
     from aifashion.data.sources import find_or_download_google_csv
 
     csv_path = (

@@ -1,5 +1,5 @@
 """Pattern data: folders of class sub-folders, the FingerCamera and Google CSV sources, a safe
-concurrent downloader, the upstream crop/scale/rotate recipe, and standardised prepared sets.
+concurrent downloader, the upstream crop list (crop, scale, rotate), and standardised prepared sets.
 
 The device-resident training data lives in :mod:`aifashion.data.resident` (imports torch; not
 re-exported here so that ``aifashion data`` stays light).

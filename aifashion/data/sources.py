@@ -1,4 +1,4 @@
-"""Where the pattern data comes from: the FingerCamera photos and the Google CSV recipe.
+"""Where the pattern data comes from: the FingerCamera photos and the Google CSV crop list.
 
 Both live in the public repository ``lstearns86/clothing-pattern-dataset`` (MIT), pinned here to
 one commit so that a download always means the same files.

@@ -26,7 +26,7 @@ def test_notebook_01_smoke(repo_root, fingercamera_dir, tmp_path):
     assert manifest["counts"] == {c: 3 for c in ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]}
     assert manifest["size"] == 64 and manifest["total"] == 18
     assert verify_prepared(out) == []
-    for name in ("class_counts.png", "samples_source.png", "samples_prepared.png", "recipe_demo.png"):
+    for name in ("class_counts.png", "samples_source.png", "samples_prepared.png", "crops_demo.png"):
         assert (out / name).stat().st_size > 5000, name
     executed = json.loads((tmp_path / "01_executed.ipynb").read_text())
     images = [

@@ -1,4 +1,4 @@
-"""aifashion.data.recipe: the CSV parser on the real file, the recipe against a hand computation
+"""aifashion.data.google_crops: the CSV parser on the real file, the crops against a hand computation
 on a real photo, and a rebuild from a local HTTP server."""
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from data_http import LocalServer
 from PIL import Image
 
 from aifashion.data.folders import scan_pattern_folder
-from aifashion.data.recipe import ANGLES, apply_recipe, parse_recipe_csv, rebuild_google_set
+from aifashion.data.google_crops import ANGLES, apply_crop_row, parse_crop_csv, rebuild_google_set
 
 NEAREST = Image.Resampling.NEAREST
 
 
 @pytest.fixture(scope="module")
 def csv_rows(google_csv):
-    return parse_recipe_csv(google_csv)
+    return parse_crop_csv(google_csv)
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +57,9 @@ def test_bad_rows_are_reported_not_fatal(google_csv, tmp_path):
         ",https://example.org/g.jpg,100,100,0,0,50,50,0.5",  # no class
         "solid,https://example.org/h.jpg,100,100,200,0,50,50,0.5",  # window starts outside
     ]
-    path = tmp_path / "recipe.csv"
+    path = tmp_path / "crops.csv"
     path.write_text("\n".join([lines[0], lines[1], *bad_lines, "", lines[2]]) + "\n")
-    rows, bad = parse_recipe_csv(path)
+    rows, bad = parse_crop_csv(path)
     assert [r.line for r in rows] == [2, 12]
     assert [line for line, _ in bad] == list(range(3, 11))
     reasons = dict(bad)
@@ -69,7 +69,7 @@ def test_bad_rows_are_reported_not_fatal(google_csv, tmp_path):
     assert "class" in reasons[9] and "outside" in reasons[10]
     path.write_text("a,b,c\n1,2,3\n")
     with pytest.raises(ValueError, match="header"):
-        parse_recipe_csv(path)
+        parse_crop_csv(path)
 
 
 def _row(photo, **kw):
@@ -86,9 +86,9 @@ def _row(photo, **kw):
         scales=(0.9,),
     )
     base.update(kw)
-    from aifashion.data.recipe import RecipeRow
+    from aifashion.data.google_crops import CropRow
 
-    return RecipeRow(**base)
+    return CropRow(**base)
 
 
 def _by_hand(img: np.ndarray, row, scale: float, angle: float, size: int = 224) -> np.ndarray:
@@ -107,10 +107,10 @@ def _by_hand(img: np.ndarray, row, scale: float, angle: float, size: int = 224) 
 
 
 @pytest.mark.parametrize("scale", [0.9975, 1.71])
-def test_recipe_matches_hand_computation(photo, scale):
+def test_crops_match_hand_computation(photo, scale):
     # odd crop sides scaled to even ones: no pixel lies exactly on a nearest-neighbour tie
     row = _row(photo, crop_width=401, crop_height=503, scales=(scale,))
-    frames = apply_recipe(photo, row, resample=NEAREST)
+    frames = apply_crop_row(photo, row, resample=NEAREST)
     assert len(frames) == 12 and all(f.size == (224, 224) and f.mode == "RGB" for f in frames)
     arr = np.asarray(photo)
     for angle, frame in zip(ANGLES, frames):
@@ -122,7 +122,7 @@ def test_recipe_matches_hand_computation(photo, scale):
 
 def test_rotation_is_counter_clockwise_and_scale_is_a_resize(photo):
     row = _row(photo, scales=(0.9,))  # 400x500 -> 360x450, both even: the frame is pixel-aligned
-    frames = [np.asarray(f) for f in apply_recipe(photo, row)]  # bicubic, the default
+    frames = [np.asarray(f) for f in apply_crop_row(photo, row)]  # bicubic, the default
     for k in (1, 2, 3):  # 90, 180, 270 degrees are exact pixel rotations
         assert np.array_equal(frames[3 * k], np.rot90(frames[0], k))
     crop = photo.crop((37, 101, 437, 601)).resize((360, 450), Image.Resampling.BICUBIC)
@@ -134,21 +134,21 @@ def test_rotation_is_counter_clockwise_and_scale_is_a_resize(photo):
 
 def test_served_resolution_does_not_matter(photo):
     row = _row(photo, scales=(0.5,))
-    full = np.asarray(apply_recipe(photo, row, angles=[30])[0], dtype=float)
+    full = np.asarray(apply_crop_row(photo, row, angles=[30])[0], dtype=float)
     half_img = photo.resize((photo.width // 2, photo.height // 2), Image.Resampling.LANCZOS)
-    half = np.asarray(apply_recipe(half_img, row, angles=[30])[0], dtype=float)
-    other = np.asarray(apply_recipe(photo, replace(row, crop_x=120), angles=[30])[0], dtype=float)
+    half = np.asarray(apply_crop_row(half_img, row, angles=[30])[0], dtype=float)
+    other = np.asarray(apply_crop_row(photo, replace(row, crop_x=120), angles=[30])[0], dtype=float)
     # the same view of the fabric from a smaller file: far closer than a window moved by 83 px
     assert np.abs(full - half).mean() < 0.25 * np.abs(full - other).mean()
 
 
 def test_padding_only_when_the_crop_is_too_small(photo):
     row = _row(photo, crop_width=300, crop_height=300, scales=(224 * math.sqrt(2) / 300, 0.5))
-    frames = apply_recipe(photo, row, angles=[45], fill=(255, 0, 255))
+    frames = apply_crop_row(photo, row, angles=[45], fill=(255, 0, 255))
     magenta = [int((np.asarray(f) == [255, 0, 255]).all(-1).sum()) for f in frames]
     assert magenta[0] == 0  # the CSV's smallest scale: the frame fits at 45 degrees
     assert magenta[1] > 1000  # 150x150 scaled crop in a 224 frame: padded
-    mean = apply_recipe(photo, row, angles=[0])[1]
+    mean = apply_crop_row(photo, row, angles=[0])[1]
     corner = np.asarray(mean)[0, 0]
     crop = np.asarray(photo.crop((37, 101, 337, 401)), dtype=float).reshape(-1, 3).mean(0)
     assert np.abs(corner - crop).max() <= 3  # default fill: the crop's mean colour
@@ -156,7 +156,7 @@ def test_padding_only_when_the_crop_is_too_small(photo):
 
 def test_rebuild_from_local_server(google_csv, fingercamera_dir, tmp_path):
     lines = google_csv.read_text().splitlines()
-    rows, _ = parse_recipe_csv(google_csv)
+    rows, _ = parse_crop_csv(google_csv)
     picked = []
     for cls in ("dotted", "striped", "zigzag"):
         picked.append(next(r for r in rows if r.class_name == cls and len(r.scales) == 1))

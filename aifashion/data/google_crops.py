@@ -1,4 +1,4 @@
-"""The upstream recipe that turns ``googleClothingDataset.csv`` into a pattern data set.
+"""The upstream crop list, ``googleClothingDataset.csv``, turned into a pattern data set.
 
 Each CSV row is ``Class Name, URL, Original Width, Original Height, Crop X, Crop Y, Crop Width,
 Crop Height, Scales`` (scales separated by ``;``). Upstream says: download each URL, crop to the
@@ -69,7 +69,7 @@ _IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".t
 
 
 @dataclass(frozen=True)
-class RecipeRow:
+class CropRow:
     """One valid CSV row. ``line`` is its line number in the file (header = 1), a stable id."""
 
     line: int
@@ -89,7 +89,7 @@ class RecipeRow:
         return f"row{self.line:05d}"
 
 
-def _parse_row(line: int, rec: dict[str, str]) -> RecipeRow:
+def _parse_row(line: int, rec: dict[str, str]) -> CropRow:
     if None in rec or any(rec.get(c) is None for c in COLUMNS):
         raise ValueError(f"expected {len(COLUMNS)} columns")
     cls = rec["Class Name"].strip().lower()
@@ -117,7 +117,7 @@ def _parse_row(line: int, rec: dict[str, str]) -> RecipeRow:
         raise ValueError(f"Scales is not a ;-separated list of numbers: {rec['Scales']!r}") from None
     if not scales or not all(math.isfinite(s) and s > 0 for s in scales):
         raise ValueError(f"Scales must be positive numbers: {rec['Scales']!r}")
-    return RecipeRow(
+    return CropRow(
         line=line,
         class_name=CLASS_RENAMES.get(cls, cls),
         url=url,
@@ -131,8 +131,8 @@ def _parse_row(line: int, rec: dict[str, str]) -> RecipeRow:
     )
 
 
-def parse_recipe_csv(path: str | os.PathLike) -> tuple[list[RecipeRow], list[tuple[int, str]]]:
-    """Read a recipe CSV.
+def parse_crop_csv(path: str | os.PathLike) -> tuple[list[CropRow], list[tuple[int, str]]]:
+    """Read a crop-list CSV.
 
     Returns:
         ``(rows, bad_rows)``: the valid rows in file order, and ``(line number, reason)`` for each
@@ -143,14 +143,14 @@ def parse_recipe_csv(path: str | os.PathLike) -> tuple[list[RecipeRow], list[tup
     """
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"recipe CSV {path} does not exist")
-    rows: list[RecipeRow] = []
+        raise FileNotFoundError(f"crop-list CSV {path} does not exist")
+    rows: list[CropRow] = []
     bad: list[tuple[int, str]] = []
     with open(path, newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         header = tuple(h.strip() for h in (reader.fieldnames or ()))
         if header != COLUMNS:
-            raise ValueError(f"{path.name} does not have the recipe header {','.join(COLUMNS)}")
+            raise ValueError(f"{path.name} does not have the crop-list header {','.join(COLUMNS)}")
         reader.fieldnames = list(COLUMNS)
         for rec in reader:
             line = reader.line_num
@@ -168,9 +168,9 @@ def _mean_colour(img: Image.Image) -> tuple[int, int, int]:
     return tuple(int(round(v)) for v in np.asarray(small, dtype=np.float64).reshape(-1, 3).mean(0))
 
 
-def apply_recipe(
+def apply_crop_row(
     image: Image.Image,
-    row: RecipeRow,
+    row: CropRow,
     *,
     size: int = FRAME,
     angles: Sequence[float] = ANGLES,
@@ -181,7 +181,7 @@ def apply_recipe(
 
     Args:
         image: the downloaded image (any size; mapped to the row's original size per axis).
-        row: its :class:`RecipeRow`.
+        row: its :class:`CropRow`.
         size: the frame side (upstream: 224).
         angles: rotations in degrees, counter-clockwise (upstream: 0, 30, ..., 330).
         fill: ``"mean"`` (the crop's mean colour) or an RGB tuple for frame pixels that fall
@@ -234,7 +234,7 @@ def _suffix(url: str) -> str:
     return suffix if suffix in _IMAGE_SUFFIXES else ".img"
 
 
-def _outputs(row: RecipeRow, out_dir: Path, angles: Sequence[float], ext: str) -> list[Path]:
+def _outputs(row: CropRow, out_dir: Path, angles: Sequence[float], ext: str) -> list[Path]:
     return [
         out_dir / row.class_name / f"{row.stem}_s{k}_r{int(round(angle)):03d}{ext}"
         for k in range(len(row.scales))
@@ -259,10 +259,10 @@ def rebuild_google_set(
     progress: bool = True,
     **download_kwargs,
 ) -> dict:
-    """Rebuild the Google pattern set: download every row's URL, then apply the recipe.
+    """Rebuild the Google pattern set: download every row's URL, then crop, scale and rotate each.
 
     Args:
-        csv_path: ``googleClothingDataset.csv`` (see :func:`parse_recipe_csv`).
+        csv_path: ``googleClothingDataset.csv`` (see :func:`parse_crop_csv`).
         out_dir: the pattern folder to write: ``<out_dir>/<class>/row<line>_s<k>_r<deg>.<fmt>``
             plus ``rebuild_manifest.json``.
         raw_dir: where the downloaded originals go (default ``<cache>/google-clothing-raw``).
@@ -273,7 +273,7 @@ def rebuild_google_set(
         max_rows: keep this many rows, a random sample drawn with ``seed`` (smoke runs).
         size, angles: frame side and rotations (upstream: 224 and 0..330 step 30).
         image_format: ``"jpg"`` (quality 95; ~25 kB each) or ``"png"``.
-        workers: download threads, also used to apply the recipe.
+        workers: download threads, also used to crop.
         progress: tqdm bars.
         **download_kwargs: passed to :func:`aifashion.data.download.download_files`
             (timeouts, retries, per-host limit, size cap ...).
@@ -283,7 +283,7 @@ def rebuild_google_set(
 
     Returns:
         The manifest dict (also written to ``rebuild_manifest.json``): ``counts`` per class,
-        ``rows`` used, ``bad_rows`` (line, reason), ``failed`` downloads and recipe failures
+        ``rows`` used, ``bad_rows`` (line, reason), ``failed`` downloads and crop failures
         (line, url, reason), ``csv_sha256``.
     """
     fmt = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG"}.get(image_format.lower())
@@ -291,7 +291,7 @@ def rebuild_google_set(
         raise ValueError(f"image_format must be jpg or png, not {image_format!r}")
     ext = ".png" if fmt == "PNG" else ".jpg"
     csv_path = Path(csv_path)
-    rows, bad_rows = parse_recipe_csv(csv_path)
+    rows, bad_rows = parse_crop_csv(csv_path)
     if classes is not None:
         found = sorted({r.class_name for r in rows})
         unknown = sorted(set(classes) - set(found))
@@ -326,9 +326,9 @@ def rebuild_google_set(
     ]
     ready = [r for r in todo if raw_name[r.line] not in by_dest]
 
-    def make(row: RecipeRow) -> str | None:
+    def make(row: CropRow) -> str | None:
         try:
-            frames = apply_recipe(open_image(raw / raw_name[row.line]), row, size=size, angles=angles)
+            frames = apply_crop_row(open_image(raw / raw_name[row.line]), row, size=size, angles=angles)
         except (ImageError, ValueError) as exc:
             return str(exc)
         for img, path in zip(frames, _outputs(row, out_dir, angles, ext)):
@@ -337,7 +337,7 @@ def rebuild_google_set(
         return None
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        results = list(tqdm(pool.map(make, ready), total=len(ready), desc="recipe", unit="row", disable=not progress))
+        results = list(tqdm(pool.map(make, ready), total=len(ready), desc="crops", unit="row", disable=not progress))
     failed += [{"line": r.line, "url": r.url, "reason": e} for r, e in zip(ready, results) if e is not None]
     failed.sort(key=lambda f: f["line"])
 
@@ -347,7 +347,7 @@ def rebuild_google_set(
     for r in done:
         counts[r.class_name] = counts.get(r.class_name, 0) + len(r.scales) * len(angles)
     manifest = {
-        "source": "googleClothingDataset.csv recipe (lstearns86/clothing-pattern-dataset)",
+        "source": "googleClothingDataset.csv crop list (lstearns86/clothing-pattern-dataset)",
         "csv": str(csv_path.resolve()),
         "csv_sha256": hashlib.sha256(csv_path.read_bytes()).hexdigest(),
         "size": size,
@@ -365,4 +365,4 @@ def rebuild_google_set(
     return manifest
 
 
-__all__ = ["ANGLES", "COLUMNS", "FRAME", "RecipeRow", "apply_recipe", "parse_recipe_csv", "rebuild_google_set"]
+__all__ = ["ANGLES", "COLUMNS", "FRAME", "CropRow", "apply_crop_row", "parse_crop_csv", "rebuild_google_set"]
