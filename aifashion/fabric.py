@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-__all__ = ["seamless_tile", "MIN_SIDE"]
+__all__ = ["seamless_tile", "min_error_path", "MIN_SIDE"]
 
 #: The shortest photo side accepted, in pixels.
 MIN_SIDE = 64
@@ -100,7 +100,7 @@ def _wrap_cut(c: np.ndarray, n: int, v: int, cyclic: bool) -> np.ndarray:
     a, b = c[:, n : n + v], c[:, :v]
     err = ((a - b) ** 2).sum(axis=2)
     margin = max(_FEATHER + 1, v // 6)
-    path = _min_path(err[:, margin : v - margin], cyclic) + margin
+    path = min_error_path(err[:, margin : v - margin], cyclic) + margin
     cols = np.arange(v, dtype=np.float32)
     # weight of ``a``: 1 left of the path, 0 right of it, a linear ramp 2 * _FEATHER wide across it
     w = np.clip((path[:, None] - cols[None, :]) / (2 * _FEATHER) + 0.5, 0.0, 1.0)[..., None]
@@ -109,7 +109,7 @@ def _wrap_cut(c: np.ndarray, n: int, v: int, cyclic: bool) -> np.ndarray:
     return out
 
 
-def _min_path(err: np.ndarray, cyclic: bool) -> np.ndarray:
+def min_error_path(err: np.ndarray, cyclic: bool) -> np.ndarray:
     """Minimum-cost top-to-bottom path through (rows, k) ``err``, one column per row, moving at most
     one column a row: int (rows,) column indices. ``cyclic``: also at most one column between the
     last row and the first (all start columns are tried at once)."""

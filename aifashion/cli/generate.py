@@ -7,6 +7,7 @@ from pathlib import Path
 
 from aifashion.gan.generate import load_generator
 from aifashion.gan.palette import PALETTES, parse_palette
+from aifashion.repeat import REPEATS, check_dpi, repeat_unit, save_repeat
 
 
 def _mix_arg(text: str) -> tuple[str, float]:
@@ -22,6 +23,13 @@ def _mix_arg(text: str) -> tuple[str, float]:
 def _palette_arg(text: str) -> list[tuple[int, int, int]]:
     try:
         return parse_palette(text)
+    except ValueError as e:  # argparse: one line, exit 2
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _dpi_arg(text: str) -> float:
+    try:
+        return check_dpi(text)
     except ValueError as e:  # argparse: one line, exit 2
         raise argparse.ArgumentTypeError(str(e)) from None
 
@@ -46,6 +54,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="recolour to 2-4 colours keeping structure and shading, e.g. '#1b2a49,#f4e9d8', "
         f"or a named palette ({', '.join(PALETTES)})",
     )
+    p.add_argument(
+        "--repeat",
+        choices=REPEATS,
+        default="straight",
+        help="print-ready repeat unit: straight (a plain grid), half-drop (each column moved down by half "
+        "the height), half-brick (each row moved right by half the width); neighbours meet without a seam",
+    )
+    p.add_argument("--dpi", type=_dpi_arg, default=None, help="print resolution stored in the PNG (10-4800)")
     p.add_argument("--weights", help="an exported generator .safetensors (default: the shipped one)")
     p.add_argument("--device", default="cpu")
 
@@ -53,9 +69,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     gen = load_generator(args.weights, device=args.device)
     img = gen.render(args.category, seed=args.seed, size=args.size, mix=list(args.mix) or None, palette=args.palette)
-    from aifashion.atomic import atomic_save
-
+    unit = repeat_unit(img, args.repeat)
     out = Path(args.out).expanduser()
-    atomic_save(out, lambda t: img.save(t, format="PNG"))
-    print(f"wrote {out} ({img.width}x{img.height}, {args.category}, seed {args.seed})")
+    if args.dpi is None:
+        from aifashion.atomic import atomic_save
+
+        atomic_save(out, lambda t: unit.save(t, format="PNG"))
+    else:
+        save_repeat(unit, out, args.dpi)
+    extra = f", {args.repeat} repeat" + (f", {args.dpi:g} dpi" if args.dpi else "")
+    print(f"wrote {out} ({unit.width}x{unit.height}, {args.category}, seed {args.seed}{extra})")
     return 0
