@@ -386,8 +386,8 @@ def test_help_line_and_voila_settings(monkeypatch, tmp_path):
     assert "15 minutes" in help_line()
     argv = voila_argv(tmp_path / "nb.ipynb", 9999, max_sessions=3, idle_timeout=900)
     for flag in ("--port=9999", "--strip_sources=True", "--DashboardKernelManager.max_sessions=3",
-                 "--DashboardKernelManager.cull_idle_timeout=900", "--DashboardKernelManager.disconnect_grace=60",
-                 "--DashboardKernelManager.cull_connected=True"):  # fmt: skip
+                 "--MappingKernelManager.cull_idle_timeout=900", "--DashboardKernelManager.disconnect_grace=60",
+                 "--MappingKernelManager.cull_connected=True"):  # fmt: skip
         assert flag in argv
     assert 2 <= default_max_sessions() <= 16
 
