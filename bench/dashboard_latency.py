@@ -104,14 +104,14 @@ def tick_parts(generator, weights: Path, photo: Path | None, tmp: Path, rounds: 
     app = TryOnApp(generator, segmenter, samples=False, seed=0)
     label, key = app.session.add_upload(photo.read_bytes(), photo.name)
     app.garment_panel.choose(label, key)
-    assert "aif-error" not in app.message.value, app.message.value
-    boxes = list(app.part_boxes.values())[:2]
+    assert "aif-error" not in app.garment_panel.message.value, app.garment_panel.message.value
+    boxes = list(app.garment_panel.part_boxes.values())[:2]
     if len(boxes) < 2:
         print(f"tick a part: skipped ({photo.name}: fewer than two garments found)")
         return
     first, again, parts = [], [], []
     for _ in range(rounds):
-        app.session._chosen = type(app.session._chosen)(6)  # forget the prepared choices
+        app.session.forget(choices=True)  # the prepared choices of garments
         seen: set[tuple[bool, ...]] = set()
         for i in range(8):  # tick the second, untick the first, tick it, untick the second; twice
             box = boxes[1 if i % 4 in (0, 3) else 0]
@@ -125,9 +125,11 @@ def tick_parts(generator, weights: Path, photo: Path | None, tmp: Path, rounds: 
                 first.append(dt)
                 parts.append(app.timings["parts"])
             seen.add(state)
-            assert "aif-error" not in app.message.value, app.message.value
+            assert "aif-error" not in app.garment_panel.message.value, app.garment_panel.message.value
     h, w = app.result.rgb.shape[:2]
-    print(f"tick a part ({', '.join(app.part_boxes)} found on {w}x{h} px; choose_parts, composite, JPEG):")
+    print(
+        f"tick a part ({', '.join(app.garment_panel.part_boxes)} found on {w}x{h} px; choose_parts, composite, JPEG):"
+    )
     print(f"  {'new choice':9s} {_ms(first)}")
     print(f"  {'cached':9s} {_ms(again)}")
     print(f"  {'of which choose_parts (new choice)':9s} {_ms(parts)}")
@@ -174,29 +176,29 @@ def main(argv=None) -> int:
 
         app = TryOnApp(generator, segmenter, samples=False, seed=0)
         label, key = app.session.add_upload(photo.read_bytes(), photo.name)
-        app.picker.options = list(app.picker.options) + [(label, key)]
+        app.garment_panel.picker.options = list(app.garment_panel.picker.options) + [(label, key)]
         t0 = time.perf_counter()
-        app.picker.value = key  # first pick: segmentation runs once
+        app.garment_panel.picker.value = key  # first pick: segmentation runs once
         t_first = time.perf_counter() - t0
-        assert "aif-error" not in app.message.value, app.message.value
+        assert "aif-error" not in app.garment_panel.message.value, app.garment_panel.message.value
         h, w = app.result.rgb.shape[:2]
 
         def clicks(n: int, uncached: bool) -> tuple[list[float], dict[str, list[float]]]:
             total, parts = [], {k: [] for k in ("swatch", "tile", "composite", "encode", "segment")}
             for _ in range(n):
                 if uncached:  # forget the mask: the naive chain re-segments on every click
-                    app.session._garments = type(app.session._garments)(12)
+                    app.session.forget(garments=True)
                     t0 = time.perf_counter()
                     app.garment_view = app.session.garment(key)
                     parts["segment"].append(time.perf_counter() - t0)
                 else:
                     parts["segment"].append(0.0)
                 t0 = time.perf_counter()
-                app.new_pattern.click()
+                app.pattern_panel.new_pattern.click()
                 total.append(time.perf_counter() - t0 + parts["segment"][-1])
                 for k in ("swatch", "tile", "composite", "encode"):
                     parts[k].append(app.timings[k])
-                assert "aif-error" not in app.message.value, app.message.value
+                assert "aif-error" not in app.garment_panel.message.value, app.garment_panel.message.value
             return total, parts
 
         clicks(2, False)  # warm-up
@@ -220,21 +222,22 @@ def main(argv=None) -> int:
         print(f"  {'total':9s} {_ms(uncached)}")
 
         if args.download_size:
+            p, r = app.pattern_panel, app.result_panel
             for fmt in ("PNG", "JPEG"):
-                app.dl_size.value = args.download_size if args.download_size in app.dl_size.options else 4096
-                app.dl_format.value = fmt
+                p.dl_size.value = args.download_size if args.download_size in p.dl_size.options else 4096
+                p.dl_format.value = fmt
                 t0 = time.perf_counter()
-                app.dl_pattern_btn.click()
+                p.dl_button.click()
                 dt = time.perf_counter() - t0
-                assert "aif-error" not in app.message.value, app.message.value
-                print(f"download pattern {app.dl_size.value}px {fmt}: {dt:.2f} s, {app.dl_pattern.nbytes / 1e6:.1f} MB")
+                assert "aif-error" not in app.garment_panel.message.value, app.garment_panel.message.value
+                print(f"download pattern {p.dl_size.value}px {fmt}: {dt:.2f} s, {p.download.nbytes / 1e6:.1f} MB")
             for fmt in ("PNG", "JPEG"):
-                app.dl_result_format.value = fmt
+                r.dl_format.value = fmt
                 t0 = time.perf_counter()
-                app.dl_result_btn.click()
+                r.dl_button.click()
                 print(
                     f"download result {w}x{h} {fmt}: {1000 * (time.perf_counter() - t0):.0f} ms, "
-                    f"{app.dl_result.nbytes / 1e6:.2f} MB"
+                    f"{r.download.nbytes / 1e6:.2f} MB"
                 )
 
         if args.parts_weights is not None:

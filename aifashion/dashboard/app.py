@@ -23,11 +23,18 @@ from PIL import Image
 from aifashion.dashboard.downloads import file_stem
 from aifashion.dashboard.fabric_panel import FabricPanel
 from aifashion.dashboard.garment_panel import GarmentPanel
-from aifashion.dashboard.images import page_jpeg, uploaded_file
+from aifashion.dashboard.images import (
+    DOWNLOAD_FORMATS,
+    encode_image,
+    mask_overlay,
+    page_jpeg,
+    tiled_swatch,
+    uploaded_file,
+)
 from aifashion.dashboard.loading import load_generator_arg, pick_samples, segmenter_factory
 from aifashion.dashboard.pattern_panel import NO_MIX, PatternPanel
 from aifashion.dashboard.result_panel import ResultPanel
-from aifashion.dashboard.session import DOWNLOAD_FORMATS, TryOnSession, encode_image, mask_overlay, tiled_swatch
+from aifashion.dashboard.session import TryOnSession
 from aifashion.dashboard.style import header
 from aifashion.imageio import ImageError
 
@@ -36,6 +43,10 @@ SWATCH_PX = 576  # the 3 x 3 swatch's side on the page
 
 class TryOnApp:
     """The try-on dashboard; show ``app.widget`` in a notebook or Voila.
+
+    The widgets live on the panels: ``pattern_panel`` (:class:`PatternPanel`), ``fabric_panel``
+    (:class:`FabricPanel`), ``garment_panel`` (:class:`GarmentPanel`) and ``result_panel``
+    (:class:`ResultPanel`); ``session`` (:class:`TryOnSession`) holds the state and the pipeline.
 
     Args:
         generator: a ``PatternGenerator``, a path to an exported ``generator.safetensors``, or
@@ -88,44 +99,36 @@ class TryOnApp:
 
     # ------------------------------------------------------------------ layout
     def _build(self) -> None:
-        """Three panels (one file each: pattern_panel, garment_panel, result_panel) under a header."""
-        self.fabric_panel = f = FabricPanel()
-        self.pattern_panel = p = PatternPanel(self.session.classes, fabric=f.widget)
-        self.palette, self.fabric_upload, self.fabric_back, self.tile_cm = p.palette, f.upload, f.back, f.tile_cm
+        """Three panels (one file each: pattern_panel, garment_panel, result_panel) under a header;
+        the callbacks reach the widgets through them."""
+        self.fabric_panel = FabricPanel()
+        self.pattern_panel = p = PatternPanel(self.session.classes, fabric=self.fabric_panel.widget)
         self.garment_panel = g = GarmentPanel(self.session.garment_choices())
-        # the panels' controls, under the names the callbacks (and tests) use
-        self.category, self.mix_with, self.mix, self.seed = p.category, p.mix_with, p.mix, p.seed
-        self.new_pattern, self.swatch, self.dl_size, self.dl_format = p.new_pattern, p.swatch, p.dl_size, p.dl_format
-        self.dl_pattern_btn, self.dl_pattern = p.dl_button, p.download
-        self.picker, self.upload, self.message = g.picker, g.upload, g.message
-        self.original, self.show_mask = g.original, g.show_mask
-
         self.result_panel = r = ResultPanel()
-        self.result_image, self.scale, self.rotation, self.status = r.image, r.scale, r.rotation, r.status
-        self.dl_result_format, self.dl_result_btn, self.dl_result = r.dl_format, r.dl_button, r.download
         self.widget = W.VBox([header(), W.HBox([p.widget, g.widget, r.widget], layout=W.Layout(flex_flow="row wrap"))])
         self.widget.add_class("aif-app")
 
     def _wire(self) -> None:
         # Sliders update live: ipywidgets keeps at most one change in flight and merges the
         # rest, so dragging never queues more work than the kernel can do.
-        for w in (self.category, self.mix_with, self.mix, self.seed, self.palette):
+        p, f, g, r = self.pattern_panel, self.fabric_panel, self.garment_panel, self.result_panel
+        for w in (p.category, p.mix_with, p.mix, p.seed, p.palette):
             w.observe(self._on_pattern_change, names="value")
-        self.fabric_upload.observe(self._on_fabric_upload, names="value")
-        self.fabric_back.on_click(self._on_fabric_back)
-        self.new_pattern.on_click(self._on_new_pattern)
-        self.picker.observe(self._on_garment_change, names="value")
-        self.upload.observe(self._on_upload, names="value")
-        self.show_mask.observe(self._on_mask_toggle, names="value")
-        self.garment_panel.on_parts_change = self._on_parts_change
-        for w in (self.scale, self.rotation, self.tile_cm):
+        f.upload.observe(self._on_fabric_upload, names="value")
+        f.back.on_click(self._on_fabric_back)
+        p.new_pattern.on_click(self._on_new_pattern)
+        g.picker.observe(self._on_garment_change, names="value")
+        g.upload.observe(self._on_upload, names="value")
+        g.show_mask.observe(self._on_mask_toggle, names="value")
+        g.on_parts_change = self._on_parts_change
+        for w in (r.scale, r.rotation, f.tile_cm):
             w.observe(self._on_placement_change, names="value")
-        self.dl_pattern_btn.on_click(self._on_download_pattern)
-        self.dl_result_btn.on_click(self._on_download_result)
+        p.dl_button.on_click(self._on_download_pattern)
+        r.dl_button.on_click(self._on_download_result)
 
     # ------------------------------------------------------------------ helpers
     def _show_error(self, text: str) -> None:
-        self.message.value = f"<span class='aif-error'>&#9888; {html.escape(text)}</span>"
+        self.garment_panel.message.value = f"<span class='aif-error'>&#9888; {html.escape(text)}</span>"
 
     def _guard(fn):  # noqa: N805 -- decorator inside the class body
         """Callbacks never raise into the page: errors become a message; the app keeps working."""
@@ -142,18 +145,9 @@ class TryOnApp:
         return wrapper
 
     @property
-    def part_boxes(self) -> dict:
-        """{part: Checkbox} of the garments found in the photo shown, largest first ({}: no choice)."""
-        return self.garment_panel.part_boxes
-
-    @property
-    def mix_value(self) -> tuple[str, float] | None:
-        return self.pattern_panel.mix_value
-
-    @property
     def tile_cm_value(self) -> float | None:
         """The fabric tile's real-world size (cm) while a fabric is worn, else None."""
-        return float(self.tile_cm.value) if self.fabric_tile is not None else None
+        return float(self.fabric_panel.tile_cm.value) if self.fabric_tile is not None else None
 
     def _use_fabric(self, tile: Image.Image | None, name: str = "") -> None:
         """Wear ``tile`` (the user's fabric) instead of generated patterns, or go back (None):
@@ -161,10 +155,11 @@ class TryOnApp:
         self.fabric_tile, self.fabric_name = tile, name
         self._fabric_n += tile is not None
         fabric = tile is not None
-        for w in (self.category, self.mix_with, self.seed, self.new_pattern, self.scale, self.dl_size):
+        p, f = self.pattern_panel, self.fabric_panel
+        for w in (p.category, p.mix_with, p.seed, p.new_pattern, self.result_panel.scale, p.dl_size):
             w.disabled = fabric
-        self.mix.disabled = fabric or self.mix_with.value == NO_MIX
-        self.tile_cm.disabled = self.fabric_back.disabled = not fabric
+        p.mix.disabled = fabric or p.mix_with.value == NO_MIX
+        f.tile_cm.disabled = f.back.disabled = not fabric
         self.refresh_pattern()
         self.refresh_result()
 
@@ -173,23 +168,25 @@ class TryOnApp:
         """Render the pattern tile (one generator call; or the fabric's tile), recolour it to the
         chosen palette, and show it 3 x 3 as the swatch."""
         t0 = time.perf_counter()
+        p = self.pattern_panel
         if self.fabric_tile is not None:
             base, key = self.fabric_tile, ("fabric", self._fabric_n)
         else:
-            key = (self.category.value, self.seed.value, self.mix_value)
-            base = self.session.pattern(self.category.value, self.seed.value, self.session.tile_px, self.mix_value)
-        palette = self.pattern_panel.palette_value
+            key = (p.category.value, p.seed.value, p.mix_value)
+            base = self.session.pattern(p.category.value, p.seed.value, self.session.tile_px, p.mix_value)
+        palette = p.palette_value
         self.tile = base if palette is None else self.session.recolored(key, base, palette)
         t1 = time.perf_counter()
-        self.swatch.value = encode_image(tiled_swatch(self.tile, 3, size=SWATCH_PX), "JPEG", quality=88)
+        p.swatch.value = encode_image(tiled_swatch(self.tile, 3, size=SWATCH_PX), "JPEG", quality=88)
         self.timings.update(tile=t1 - t0, swatch=time.perf_counter() - t1)
-        self.dl_pattern.clear()
+        p.download.clear()
 
     def refresh_garment(self) -> None:
         """Load (segment once, cached) the picked garment and show it; with a parts segmenter, one
         checkbox per garment found in the photo, the largest ticked (the only one patterned)."""
         t0 = time.perf_counter()
-        key = self.picker.value
+        panel = self.garment_panel
+        key = panel.picker.value
         if key is None:
             return
         cached = self.session.has_garment(key)
@@ -197,14 +194,14 @@ class TryOnApp:
             whole = self.session.garment(key)
         except ImageError:
             self.garment_view = None
-            self.garment_panel.show_parts({}, None)
+            panel.show_parts({}, None)
             raise
         self.timings["segment"] = 0.0 if cached else time.perf_counter() - t0
         ticked = self.session.default_parts(whole)
-        self.garment_panel.show_parts(whole.parts_found, ticked)
+        panel.show_parts(whole.parts_found, ticked)
         self.garment_view = self.session.choose_parts(whole, ticked)
         if float((whole.mask > 0.5).mean()) < 0.005:
-            self.message.value = (
+            panel.message.value = (
                 "<span class='aif-muted'>No garment was found in this photo, so the pattern "
                 "has nowhere to go; try another photo or a drawn garment.</span>"
             )
@@ -215,27 +212,28 @@ class TryOnApp:
         g = self.garment_view
         if g is None:
             return
-        img = mask_overlay(g.image, g.mask) if self.show_mask.value else g.image
-        self.original.value = page_jpeg(img, self.display_px)
+        img = mask_overlay(g.image, g.mask) if self.garment_panel.show_mask.value else g.image
+        self.garment_panel.original.value = page_jpeg(img, self.display_px)
 
     def refresh_result(self) -> None:
         """Composite the current tile onto the current garment and show it."""
-        g = self.garment_view
+        g, r = self.garment_view, self.result_panel
         if g is None or self.tile is None:
             return
         t1 = time.perf_counter()
         cm = self.tile_cm_value
-        self.result = self.session.try_on(g, self.tile, self.scale.value, self.rotation.value, tile_cm=cm)
+        self.result = self.session.try_on(g, self.tile, r.scale.value, r.rotation.value, tile_cm=cm)
         t2 = time.perf_counter()
-        self.result_image.value = page_jpeg(Image.fromarray(self.result.rgb, "RGB"), self.display_px)
+        r.image.value = page_jpeg(Image.fromarray(self.result.rgb, "RGB"), self.display_px)
         t3 = time.perf_counter()
         self.timings.update(composite=t2 - t1, encode=t3 - t2)
-        self.dl_result.clear()
+        r.download.clear()
         h, w = self.result.rgb.shape[:2]
-        period = self.tile.size[0] * self.session.magnification(g, self.tile, self.scale.value, cm)
-        what = f"{self.category.value} seed {self.seed.value}" if cm is None else f"fabric {self.fabric_name}"
+        period = self.tile.size[0] * self.session.magnification(g, self.tile, r.scale.value, cm)
+        p = self.pattern_panel
+        what = f"{p.category.value} seed {p.seed.value}" if cm is None else f"fabric {self.fabric_name}"
         full = g.full_size or (w, h)
-        self.status.value = (
+        r.status.value = (
             f"<span class='aif-muted'>{html.escape(g.label)} · {html.escape(what)} · {w}×{h} px shown, "
             f"{full[0]}×{full[1]} px download · pattern repeats every {period:.0f} px · "
             f"composite {1000 * (t2 - t1):.0f} ms</span>"
@@ -244,7 +242,8 @@ class TryOnApp:
     # ------------------------------------------------------------------ callbacks
     @_guard
     def _on_pattern_change(self, change=None) -> None:
-        self.mix.disabled = self.fabric_tile is not None or self.mix_with.value == NO_MIX
+        p = self.pattern_panel
+        p.mix.disabled = self.fabric_tile is not None or p.mix_with.value == NO_MIX
         self.refresh_pattern()
         self.refresh_result()
 
@@ -252,12 +251,12 @@ class TryOnApp:
     def _on_new_pattern(self, _button=None) -> None:
         """Draw a fresh seed (from this session's generator); the seed observer re-renders."""
         t0 = time.perf_counter()
-        self.seed.value = int(self._rng.integers(0, 2**31 - 1))
+        self.pattern_panel.seed.value = int(self._rng.integers(0, 2**31 - 1))
         self.timings["click_to_result"] = time.perf_counter() - t0
 
     @_guard
     def _on_garment_change(self, change=None) -> None:
-        self.message.value = ""
+        self.garment_panel.message.value = ""
         self.refresh_garment()
 
     @_guard
@@ -272,7 +271,7 @@ class TryOnApp:
         t0 = time.perf_counter()
         self.garment_view = self.session.choose_parts(self.garment_view, self.garment_panel.ticked_parts())
         self.timings["parts"] = time.perf_counter() - t0
-        if self.show_mask.value:
+        if self.garment_panel.show_mask.value:
             self._show_original()
         self.refresh_result()
 
@@ -284,8 +283,9 @@ class TryOnApp:
     def _on_upload(self, change) -> None:
         if not change["new"]:
             return
+        panel = self.garment_panel
         name, content = uploaded_file(change["new"])
-        self.message.value = ""
+        panel.message.value = ""
         try:
             label, key = self.session.add_upload(bytes(content), name=name)
         except ImageError as exc:
@@ -293,24 +293,25 @@ class TryOnApp:
             return
         finally:
             # Forget the raw bytes (they can be 20 MB) and let the same file be chosen again.
-            self.upload.value = ()
-        self.garment_panel.choose(label, key, replace=True)
+            panel.upload.value = ()
+        panel.choose(label, key, replace=True)
 
     @_guard
     def _on_fabric_upload(self, change) -> None:
         """A fabric photo -> its seamless tile, worn from now on; a bad file -> one line, no change."""
         if not change["new"]:
             return
+        panel = self.fabric_panel
         name, content = uploaded_file(change["new"])
-        self.fabric_panel.show(f"{name}: making a seamless tile…")
+        panel.show(f"{name}: making a seamless tile…")
         try:
             tile = self.session.fabric_tile(content, name)
         except (ImageError, ValueError) as exc:
-            self.fabric_panel.show(f"{name}: {exc}", error=True)
+            panel.show(f"{name}: {exc}", error=True)
             return
         finally:
-            self.fabric_upload.value = ()  # forget the raw bytes; the same file may be chosen again
-        self.fabric_panel.show(f"{name}: a seamless {tile.width}×{tile.height} px tile.")
+            panel.upload.value = ()  # forget the raw bytes; the same file may be chosen again
+        panel.show(f"{name}: a seamless {tile.width}×{tile.height} px tile.")
         self._use_fabric(tile, name)
 
     @_guard
@@ -321,25 +322,26 @@ class TryOnApp:
     @_guard
     def _on_download_pattern(self, _button=None) -> None:
         t0 = time.perf_counter()
-        fmt, size = self.dl_format.value, int(self.dl_size.value)
-        self.dl_pattern.busy(
+        p = self.pattern_panel
+        fmt, size = p.dl_format.value, int(p.dl_size.value)
+        p.download.busy(
             f"Rendering {size}×{size} {fmt}" + (" (large sizes take a while on a CPU)" if size > 1024 else "")
         )
-        self.dl_pattern_btn.disabled = True
+        p.dl_button.disabled = True
         try:
             if self.fabric_tile is not None:  # the fabric's tile at its own size (nothing to render)
                 stem = file_stem(self.fabric_name, "")
                 data, name = encode_image(self.tile, fmt), f"fabric-{stem}-tile.{DOWNLOAD_FORMATS[fmt][2]}"
             else:
                 data, name = self.session.render_download(
-                    self.category.value, self.seed.value, size, self.mix_value, fmt, self.pattern_panel.palette_value
+                    p.category.value, p.seed.value, size, p.mix_value, fmt, p.palette_value
                 )
         except Exception:
-            self.dl_pattern.clear()
+            p.download.clear()
             raise
         finally:
-            self.dl_pattern_btn.disabled = False
-        self.dl_pattern.set(data, name, DOWNLOAD_FORMATS[fmt][1], note=f", made in {time.perf_counter() - t0:.1f} s")
+            p.dl_button.disabled = False
+        p.download.set(data, name, DOWNLOAD_FORMATS[fmt][1], note=f", made in {time.perf_counter() - t0:.1f} s")
 
     @_guard
     def _on_download_result(self, _button=None) -> None:
@@ -347,23 +349,24 @@ class TryOnApp:
         if self.result is None or self.garment_view is None:
             raise ValueError("there is no try-on result yet")
         t0 = time.perf_counter()
-        fmt, g = self.dl_result_format.value, self.garment_view
+        p, r, g = self.pattern_panel, self.result_panel, self.garment_view
+        fmt = r.dl_format.value
         stem = file_stem(g.label.split(": ", 1)[-1], "garment")
-        what = f"{self.category.value}-seed{self.seed.value}" if self.fabric_tile is None else "fabric"
+        what = f"{p.category.value}-seed{p.seed.value}" if self.fabric_tile is None else "fabric"
         name = f"tryon-{stem}-{what}.{DOWNLOAD_FORMATS[fmt][2]}"
         w, h = g.full_size or g.image.size
-        self.dl_result.busy(f"Compositing at {w}×{h} px")
-        self.dl_result_btn.disabled = True
+        r.download.busy(f"Compositing at {w}×{h} px")
+        r.dl_button.disabled = True
         try:
-            rgb = self.session.full_try_on(g, self.tile, self.scale.value, self.rotation.value, self.tile_cm_value)
+            rgb = self.session.full_try_on(g, self.tile, r.scale.value, r.rotation.value, self.tile_cm_value)
             data = encode_image(self.result.rgb if rgb is None else rgb, fmt)
             del rgb  # only the encoded file stays
         except Exception:
-            self.dl_result.clear()
+            r.download.clear()
             raise
         finally:
-            self.dl_result_btn.disabled = False
-        self.dl_result.set(data, name, DOWNLOAD_FORMATS[fmt][1], note=f", made in {time.perf_counter() - t0:.1f} s")
+            r.dl_button.disabled = False
+        r.download.set(data, name, DOWNLOAD_FORMATS[fmt][1], note=f", made in {time.perf_counter() - t0:.1f} s")
 
     # ------------------------------------------------------------------ convenience
     def select_garment(self, key: Hashable) -> None:
@@ -372,7 +375,7 @@ class TryOnApp:
         if key[0] == "photo":
             self.garment_panel.choose(*self.session.photo_choice(key[1]))
         else:
-            self.picker.value = key
+            self.garment_panel.picker.value = key
 
     def save_result(self, out_dir: str | os.PathLike) -> Path:
         """Write the current try-on and swatch to ``out_dir`` (for notebooks run by papermill;
@@ -383,7 +386,7 @@ class TryOnApp:
 
         if self.result is None:
             raise ValueError("there is no try-on result yet")
-        atomic_write_bytes(out / "swatch.jpg", bytes(self.swatch.value))
+        atomic_write_bytes(out / "swatch.jpg", bytes(self.pattern_panel.swatch.value))
         return atomic_write_bytes(out / "tryon.png", encode_image(self.result.rgb, "PNG"))
 
     def _repr_mimebundle_(self, **kwargs):

@@ -25,6 +25,10 @@ class LRU:
             self._d.popitem(last=False)
         return value
 
+    def clear(self) -> None:
+        """Forget every value."""
+        self._d.clear()
+
     def __contains__(self, key) -> bool:
         return key in self._d
 

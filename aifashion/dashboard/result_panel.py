@@ -7,7 +7,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from aifashion.dashboard.downloads import DownloadLink
-from aifashion.dashboard.session import DOWNLOAD_FORMATS
+from aifashion.dashboard.images import DOWNLOAD_FORMATS
 from aifashion.dashboard.style import column
 
 STYLE = {"description_width": "72px"}

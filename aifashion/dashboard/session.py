@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image
 
 from aifashion.dashboard.cache import LRU
-from aifashion.dashboard.images import DOWNLOAD_FORMATS, encode_image, fit_within, mask_overlay, tiled_swatch
+from aifashion.dashboard.images import DOWNLOAD_FORMATS, encode_image, fit_within
 from aifashion.dashboard.loading import sample_labels
 from aifashion.dashboard.parts import ordered_parts, part_mask, parts_found
 from aifashion.imageio import MAX_BYTES, MAX_PIXELS, UPLOAD_FORMATS, ImageError, open_image
@@ -33,9 +33,7 @@ from aifashion.imageio import MAX_BYTES, MAX_PIXELS, UPLOAD_FORMATS, ImageError,
 if TYPE_CHECKING:
     from aifashion.segment import Masks
 
-__all__ = [
-    "TryOnSession", "GarmentView", "DOWNLOAD_FORMATS", "encode_image", "fit_within", "mask_overlay", "tiled_swatch",
-]  # fmt: skip
+__all__ = ["TryOnSession", "GarmentView", "GARMENT_WIDTH_CM", "MAX_DOWNLOAD_SIZE", "garment_width_px", "photo_shading"]
 
 #: Largest pattern a user may download (pixels per side).
 MAX_DOWNLOAD_SIZE = 4096
@@ -250,6 +248,15 @@ class TryOnSession:
         """Whether :meth:`garment` has ``key`` cached (then it answers without segmenting)."""
         return key in self._garments
 
+    def forget(self, *, garments: bool = False, choices: bool = False) -> None:
+        """Drop cached work, so that it is done again (benchmarks time the uncached path):
+        ``garments``, the loaded garments (a photo's next :meth:`garment` segments it again);
+        ``choices``, the garments prepared per choice of parts (:meth:`choose_parts`)."""
+        if garments:
+            self._garments.clear()
+        if choices:
+            self._chosen.clear()
+
     def default_parts(self, view: GarmentView) -> tuple[str, ...] | None:
         """The parts ticked when a garment is picked: the largest found, as a 1-tuple; None (the
         whole garment) when the segmenter found no parts (a 3-class model, drawn flats)."""
@@ -323,14 +330,7 @@ class TryOnSession:
         return None
 
     # ------------------------------------------------------------------ try-on
-    def try_on(
-        self,
-        garment: GarmentView,
-        tile: Image.Image,
-        scale: float = 1.0,
-        rotation: float = 0.0,
-        tile_cm: float | None = None,
-    ):
+    def try_on(self, garment: GarmentView, tile: Image.Image, scale=1.0, rotation=0.0, tile_cm: float | None = None):
         """Composite the pattern ``tile`` onto ``garment`` at the user's ``scale`` (or a fabric
         tile's real size ``tile_cm``; see :meth:`magnification`) and ``rotation`` (degrees);
         returns compose's ``TryOn`` (``.rgb`` uint8 HxWx3 at the garment's working size)."""
@@ -340,12 +340,7 @@ class TryOnSession:
         return apply_pattern(garment.prepared, tile, scale=m, rotation=float(rotation))
 
     def full_try_on(
-        self,
-        garment: GarmentView,
-        tile: Image.Image,
-        scale: float = 1.0,
-        rotation: float = 0.0,
-        tile_cm: float | None = None,
+        self, garment: GarmentView, tile: Image.Image, scale=1.0, rotation=0.0, tile_cm: float | None = None
     ) -> np.ndarray | None:
         """The try-on at the photo's own size (up to 40 MP): uint8 ``(H, W, 3)``, or None when
         the working size is the photo's size (then the preview's ``try_on`` is the download).

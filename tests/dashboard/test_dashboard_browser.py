@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import chromium_browser, free_port
+from browser import chromium_browser, free_port, stop_process
 from dashboard_models import generator_file, segmenter_file
 from PIL import Image
 
@@ -75,12 +75,7 @@ def _serve(extra_args: list[str], data_dir: Path, log: Path):
                 time.sleep(0.3)
         yield f"http://127.0.0.1:{port}/", proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=20)
 
 
 @pytest.fixture(scope="module")

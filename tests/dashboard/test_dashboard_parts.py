@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from dashboard_models import generator_file
 from PIL import Image, ImageFilter
 
 pytest.importorskip("ipywidgets")
@@ -21,13 +20,6 @@ WORK = 512  # below the CCP photos' size, so that the result download is composi
 
 
 # ---------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def generator(tmp_path_factory):
-    from aifashion.gan.generate import load_generator
-
-    return load_generator(generator_file(tmp_path_factory.mktemp("gen")))
-
-
 @pytest.fixture(scope="module")
 def parts_segmenter():
     if not PARTS_WEIGHTS.is_file():
@@ -59,7 +51,7 @@ def _app(generator, segmenter, photo: Path):
 
     app = TryOnApp(generator, segmenter, samples=False, seed=3, work_size=WORK)
     app.select_garment(("photo", str(photo)))
-    assert "aif-error" not in app.message.value, app.message.value
+    assert "aif-error" not in app.garment_panel.message.value, app.garment_panel.message.value
     return app
 
 
@@ -105,13 +97,13 @@ def test_checkboxes_name_the_garments_found_largest_ticked(app):
     g = app.garment_view
     areas = g.masks.part_areas()
     shown = {n: a for n, a in areas.items() if a >= 0.005}
-    assert len(shown) >= 2 and list(app.part_boxes) == list(shown)  # largest first, stray parts left out
+    assert len(shown) >= 2 and list(app.garment_panel.part_boxes) == list(shown)  # largest first, stray parts left out
     assert list(shown.values()) == sorted(shown.values(), reverse=True)
-    for name, box in app.part_boxes.items():
+    for name, box in app.garment_panel.part_boxes.items():
         assert box.description == _label(name, areas[name])
         assert box in app.garment_panel.parts.children
     largest = next(iter(shown))
-    assert [n for n, b in app.part_boxes.items() if b.value] == [largest]
+    assert [n for n, b in app.garment_panel.part_boxes.items() if b.value] == [largest]
     assert g.parts == (largest,) and g.parts_found == shown
     np.testing.assert_array_equal(g.mask, _chosen_mask(g.masks, [largest]))
     assert app.garment_panel.parts_hint.value == ""
@@ -120,7 +112,7 @@ def test_checkboxes_name_the_garments_found_largest_ticked(app):
 
 def test_only_the_ticked_garments_are_patterned(app):
     photo = np.asarray(app.garment_view.image)
-    first, second = list(app.part_boxes)[:2]
+    first, second = list(app.garment_panel.part_boxes)[:2]
     grow = _grow(app.garment_view)
 
     def check(parts):
@@ -137,37 +129,37 @@ def test_only_the_ticked_garments_are_patterned(app):
 
     outside = check([first])
     assert (outside & _region(app.garment_view, [second], 0)).mean() > 0.02  # the other garment is kept
-    app.part_boxes[second].value = True
+    app.garment_panel.part_boxes[second].value = True
     check([first, second])
-    app.part_boxes[first].value = False
+    app.garment_panel.part_boxes[first].value = False
     check([second])
-    assert "aif-error" not in app.message.value
+    assert "aif-error" not in app.garment_panel.message.value
     assert app.session.n_segmentations == 1  # ticking never segments again
 
 
 def test_unticking_every_garment_leaves_the_photo(app, street_photo):
-    for box in app.part_boxes.values():
+    for box in app.garment_panel.part_boxes.values():
         box.value = False
     g = app.garment_view
     assert g.parts == () and not g.mask.any()
     np.testing.assert_array_equal(app.result.rgb, np.asarray(g.image))
     hint = app.garment_panel.parts_hint.value
-    assert "aif-muted" in hint and "Tick a garment" in hint and "aif-error" not in app.message.value
-    app.dl_result_format.value = "PNG"
-    app.dl_result_btn.click()  # the full-size download is the photo as well
+    assert "aif-muted" in hint and "Tick a garment" in hint and "aif-error" not in app.garment_panel.message.value
+    app.result_panel.dl_format.value = "PNG"
+    app.result_panel.dl_button.click()  # the full-size download is the photo as well
     with Image.open(street_photo) as im:
-        np.testing.assert_array_equal(_decode(app.dl_result.data), np.asarray(im.convert("RGB")))
-    next(iter(app.part_boxes.values())).value = True
+        np.testing.assert_array_equal(_decode(app.result_panel.download.data), np.asarray(im.convert("RGB")))
+    next(iter(app.garment_panel.part_boxes.values())).value = True
     assert app.garment_panel.parts_hint.value == "" and not np.array_equal(app.result.rgb, np.asarray(g.image))
 
 
 def test_full_size_download_patterns_the_same_garments(app, street_photo):
     g = app.garment_view
-    app.rotation.value = 30.0
-    app.dl_result_format.value = "PNG"
-    app.dl_result_btn.click()
-    assert "aif-error" not in app.message.value
-    full = _decode(app.dl_result.data)
+    app.result_panel.rotation.value = 30.0
+    app.result_panel.dl_format.value = "PNG"
+    app.result_panel.dl_button.click()
+    assert "aif-error" not in app.garment_panel.message.value
+    full = _decode(app.result_panel.download.data)
     with Image.open(street_photo) as im:
         photo = np.asarray(im.convert("RGB"))
     assert full.shape == photo.shape and g.image.size != (full.shape[1], full.shape[0])
@@ -191,10 +183,11 @@ def test_full_size_download_patterns_the_same_garments(app, street_photo):
 
 
 def test_switching_garments_shows_and_hides_the_checkboxes(app, street_photo):
+    panel = app.garment_panel
     app.select_garment(("drawn", "t-shirt"))
-    assert app.part_boxes == {} and app.garment_panel.parts.children == () and app.garment_view.parts is None
+    assert panel.part_boxes == {} and panel.parts.children == () and app.garment_view.parts is None
     app.select_garment(("photo", str(street_photo)))
-    assert len(app.part_boxes) >= 2 and app.session.n_segmentations == 1  # cached: not segmented again
+    assert len(panel.part_boxes) >= 2 and app.session.n_segmentations == 1  # cached: not segmented again
 
 
 # ---------------------------------------------------------------- the session, without widgets
@@ -240,10 +233,10 @@ def test_three_class_model_offers_no_checkboxes(generator, street_photo):
         pytest.skip("the shipped aifashion-lite0 weights are a parts model")
     app = _app(generator, seg, street_photo)
     g = app.garment_view
-    assert app.part_boxes == {} and app.garment_panel.parts.children == () and g.parts_found == {}
+    assert app.garment_panel.part_boxes == {} and app.garment_panel.parts.children == () and g.parts_found == {}
     assert g.parts is None and g.mask is g.masks.garment
     # the whole garment, exactly as composited with the photo's intrinsic shading in one call
-    m = app.session.compose_scale(g, app.scale.value)
+    m = app.session.compose_scale(g, app.result_panel.scale.value)
     expected = try_on(np.asarray(g.image), g.mask, app.tile, scale=m, shading="intrinsic", warp=WARP).rgb
     np.testing.assert_array_equal(app.result.rgb, expected)
     with pytest.raises(ValueError, match="no garment parts"):

@@ -30,7 +30,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import chromium_browser, free_port
+from browser import chromium_browser, free_port, stop_process
 from dashboard_models import generator_file, segmenter_file
 from PIL import Image
 
@@ -118,12 +118,7 @@ def lab(tmp_path_factory, data_root, fingercamera_dir, clothing_small_dir):
         yield base, token, proc
     finally:
         kernels = [pid for pid, (_, c) in process_tree(proc.pid).items() if "ipykernel" in c]
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=30)
         for pid in kernels:  # the server shuts its kernels down; make sure none outlives the test
             with contextlib.suppress(OSError):
                 if b"ipykernel" in Path(f"/proc/{pid}/cmdline").read_bytes():

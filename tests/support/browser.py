@@ -1,4 +1,5 @@
-"""Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by playwright.
+"""Headless Chromium for the browser tests (Debian's /usr/bin/chromium driven by playwright) and
+the ports and processes of the servers they talk to.
 
 Never ``playwright install``; where Debian's chromium is absent the tests skip and say how to
 install it.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -32,6 +34,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def stop_process(proc: subprocess.Popen, timeout: float) -> None:
+    """Stop a server started by a test: SIGTERM, then SIGKILL if it is still running after
+    ``timeout`` seconds; returns once it has exited."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @contextlib.contextmanager
