@@ -37,6 +37,7 @@ from aifashion.dashboard.result_panel import ResultPanel
 from aifashion.dashboard.session import TryOnSession
 from aifashion.dashboard.style import header
 from aifashion.imageio import ImageError
+from aifashion.repeat import repeat_unit
 
 SWATCH_PX = 576  # the 3 x 3 swatch's side on the page
 
@@ -329,12 +330,14 @@ class TryOnApp:
         )
         p.dl_button.disabled = True
         try:
+            repeat, dpi = p.dl_repeat.value, int(p.dl_dpi.value)
             if self.fabric_tile is not None:  # the fabric's tile at its own size (nothing to render)
-                stem = file_stem(self.fabric_name, "")
-                data, name = encode_image(self.tile, fmt), f"fabric-{stem}-tile.{DOWNLOAD_FORMATS[fmt][2]}"
+                stem, rep = file_stem(self.fabric_name, ""), "" if repeat == "straight" else f"-{repeat}"
+                data = encode_image(repeat_unit(self.tile, repeat), fmt, dpi=dpi)
+                name = f"fabric-{stem}-tile{rep}.{DOWNLOAD_FORMATS[fmt][2]}"
             else:
                 data, name = self.session.render_download(
-                    p.category.value, p.seed.value, size, p.mix_value, fmt, p.palette_value
+                    p.category.value, p.seed.value, size, p.mix_value, fmt, p.palette_value, repeat, dpi
                 )
         except Exception:
             p.download.clear()

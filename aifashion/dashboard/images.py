@@ -55,17 +55,19 @@ def mask_overlay(image: Image.Image, mask: np.ndarray, color=(0, 200, 255), alph
     return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
 
 
-def encode_image(img: Image.Image | np.ndarray, fmt: str = "PNG", quality: int = 92) -> bytes:
-    """Encode an RGB image as PNG or JPEG bytes (``fmt`` is a key of ``DOWNLOAD_FORMATS``)."""
+def encode_image(img: Image.Image | np.ndarray, fmt: str = "PNG", quality: int = 92, dpi: float | None = None) -> bytes:
+    """Encode an RGB image as PNG or JPEG bytes (``fmt`` is a key of ``DOWNLOAD_FORMATS``), with its
+    print resolution ``dpi`` in the file when given."""
     if isinstance(img, np.ndarray):
         img = Image.fromarray(img, "RGB")
     fmt = fmt.upper()
     if fmt not in DOWNLOAD_FORMATS:
         raise ValueError(f"unknown format {fmt!r}; valid: {', '.join(DOWNLOAD_FORMATS)}")
     buf = io.BytesIO()
+    extra = {} if dpi is None else {"dpi": (float(dpi), float(dpi))}
     if fmt == "PNG":
         # compress_level 1: ~3x faster than the default 6 for ~10% more bytes.
-        img.save(buf, "PNG", compress_level=1)
+        img.save(buf, "PNG", compress_level=1, **extra)
     else:
-        img.save(buf, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2)
+        img.save(buf, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, **extra)
     return buf.getvalue()

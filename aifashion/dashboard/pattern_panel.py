@@ -10,6 +10,7 @@ from aifashion.dashboard.downloads import DownloadLink
 from aifashion.dashboard.images import DOWNLOAD_FORMATS
 from aifashion.dashboard.session import MAX_DOWNLOAD_SIZE
 from aifashion.dashboard.style import column
+from aifashion.repeat import REPEATS
 
 NO_MIX = "(none)"
 #: The palette dropdown's first choice: the pattern's own colours.
@@ -64,6 +65,12 @@ class PatternPanel:
             options=list(DOWNLOAD_SIZES), value=1024, description="Size", style=STYLE, layout=lay(width="170px")
         )
         self.dl_format = W.ToggleButtons(options=list(DOWNLOAD_FORMATS), value="PNG", style={"button_width": "64px"})
+        self.dl_repeat = W.Dropdown(
+            options=list(REPEATS), value="straight", description="Repeat", style=STYLE, layout=lay(width="190px")
+        )
+        self.dl_dpi = W.BoundedIntText(
+            value=300, min=10, max=4800, description="DPI", style=STYLE, layout=lay(width="130px")
+        )
         self.dl_button = W.Button(description="Render pattern file", icon="download", layout=lay(width="180px"))
         self.download = DownloadLink("pattern")
         self.widget = column(
@@ -78,6 +85,11 @@ class PatternPanel:
             *([fabric] if fabric is not None else []),
             W.HTML(f"<b>Download the pattern</b> (rendered at full size, up to {MAX_DOWNLOAD_SIZE} px)"),
             W.HBox([self.dl_size, self.dl_format]),
+            W.HBox([self.dl_repeat, self.dl_dpi]),
+            W.HTML(
+                '<span class="aif-muted">A print-ready repeat unit: straight (a grid), half-drop (columns '
+                "moved down by half), half-brick (rows moved across by half); the DPI is stored in the file.</span>"
+            ),
             self.dl_button,
             self.download.widget,
         )

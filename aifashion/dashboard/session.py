@@ -29,6 +29,7 @@ from aifashion.dashboard.images import DOWNLOAD_FORMATS, encode_image, fit_withi
 from aifashion.dashboard.loading import sample_labels
 from aifashion.dashboard.parts import ordered_parts, part_mask, parts_found
 from aifashion.imageio import MAX_BYTES, MAX_PIXELS, UPLOAD_FORMATS, ImageError, open_image
+from aifashion.repeat import check_dpi, repeat_unit
 
 if TYPE_CHECKING:
     from aifashion.segment import Masks
@@ -374,11 +375,20 @@ class TryOnSession:
         ).rgb
 
     def render_download(
-        self, category: str, seed: int, size: int, mix=None, fmt: str = "PNG", palette: str | None = None
+        self,
+        category: str,
+        seed: int,
+        size: int,
+        mix=None,
+        fmt: str = "PNG",
+        palette: str | None = None,
+        repeat: str = "straight",
+        dpi: float | None = None,
     ) -> tuple[bytes, str]:
         """Render the pattern at ``size`` (<= 4096, by the generator, not upscaled; recoloured to
-        ``palette`` if given) and encode it; returns (bytes, file name). Not cached: big renders
-        are one-offs."""
+        ``palette`` if given) as a print-ready ``repeat`` unit (:func:`aifashion.repeat.repeat_unit`)
+        with ``dpi`` in the file, and encode it; returns (bytes, file name). Not cached: big renders
+        are one-offs."""  # fmt: skip
         size = int(size)
         if not 16 <= size <= MAX_DOWNLOAD_SIZE:
             raise ValueError(f"pattern size must be between 16 and {MAX_DOWNLOAD_SIZE}, not {size}")
@@ -392,4 +402,6 @@ class TryOnSession:
         suffix = DOWNLOAD_FORMATS[fmt.upper()][2]
         mixname = f"-{mix[0]}{round(float(mix[1]) * 100)}" if mix is not None else ""
         palname = f"-{palette}" if palette is not None and "#" not in palette else ""
-        return encode_image(img, fmt), f"pattern-{category}{mixname}{palname}-seed{int(seed)}-{size}.{suffix}"
+        rep = "" if repeat == "straight" else f"-{repeat}"
+        data = encode_image(repeat_unit(img, repeat), fmt, dpi=None if dpi is None else check_dpi(dpi))
+        return data, f"pattern-{category}{mixname}{palname}{rep}-seed{int(seed)}-{size}.{suffix}"

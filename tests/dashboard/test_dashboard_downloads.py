@@ -56,6 +56,23 @@ def test_pattern_download_is_rendered_at_the_requested_size(app, generator):
     assert p.download.data == b""  # a stale file is never offered
 
 
+def test_pattern_download_is_a_print_ready_repeat_with_its_dpi(app, generator):
+    from aifashion.repeat import repeat_unit
+
+    p = app.pattern_panel
+    p.dl_size.value, p.dl_format.value = 256, "PNG"
+    p.dl_repeat.value, p.dl_dpi.value = "half-drop", 150
+    p.dl_button.click()
+    img = decode(p.download.data)
+    assert img.size == (256, 256) and round(img.info["dpi"][0]) == 150
+    expected = repeat_unit(generator.render(p.category.value, p.seed.value, 256), "half-drop")
+    assert np.array_equal(np.asarray(img), np.asarray(expected))  # the unit the CLI writes
+    assert "-half-drop-" in p.download.filename
+    p.dl_format.value = "JPEG"
+    p.dl_button.click()
+    assert round(decode(p.download.data).info["dpi"][0]) == 150
+
+
 def test_result_download_is_the_full_size_composite(app):
     r = app.result_panel
     r.dl_format.value = "PNG"
