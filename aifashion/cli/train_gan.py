@@ -75,6 +75,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="DiffAugment for what the discriminator sees: comma-separated color, translation, cutout",
     )
     p.add_argument("--ema-decay", type=float, default=S, help=f"default {d.ema_decay}")
+    p.add_argument(
+        "--white-balance", action="store_true", default=S,
+        help="balance the photo set's colour as a whole (one gain per channel: the camera's cast out)",
+    )  # fmt: skip
     p.add_argument("--device", default=S, help="auto (cuda if available), cpu, cuda")
     p.add_argument("--amp", choices=["auto", "bf16", "off"], default=S)
     p.add_argument("--seed", type=int, default=S)
@@ -93,7 +97,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 _FLAGS = (
     "data_dir", "model", "max_per_class", "image_size", "data_size", "steps", "batch_size", "lr", "lr_d",
-    "loss", "augment", "ema_decay", "device", "amp", "seed", "ckpt_every", "sample_every", "threads", "time_limit_s",
+    "loss", "augment", "ema_decay", "white_balance", "device", "amp", "seed", "ckpt_every", "sample_every",
+    "threads", "time_limit_s",
 )  # fmt: skip
 
 

@@ -70,11 +70,14 @@ class ResidentPatternData:
             channels-last; a mip pyramid of about the same size again is kept beside it).
         labels: int64 tensor ``(N,)``, indices into ``classes``, on ``device``.
         classes: class names (sorted folder names).
+        colour_gains: the per-channel gains the set was white-balanced with
+            (:func:`aifashion.data.colour.grey_world_gains`), or None.
     """
 
     images: torch.Tensor
     labels: torch.Tensor
     classes: list[str]
+    colour_gains: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         if self.images.dtype != torch.uint8 or self.images.ndim != 4 or self.images.shape[1] != 3:
@@ -119,6 +122,7 @@ class ResidentPatternData:
         classes: Sequence[str] | None = None,
         max_per_class: int | None = None,
         seed: int = 0,
+        white_balance: bool = False,
     ) -> ResidentPatternData:
         """Decode a folder of class sub-folders once and put it on ``device``.
 
@@ -130,6 +134,8 @@ class ResidentPatternData:
                 Crops are taken from this resolution: with ``scale=(0.25, 0.5)`` and
                 ``size=256`` a crop covers 64..128 pixels of it.
             classes, max_per_class, seed: passed to ``scan_pattern_folder``.
+            white_balance: balance the whole set's colour at once (one gain per channel makes
+                its mean colour grey: :mod:`aifashion.data.colour`), taking out the camera's cast.
         """
         from aifashion.data.folders import load_pattern_images, scan_pattern_folder
 
@@ -137,7 +143,14 @@ class ResidentPatternData:
         images, labels = load_pattern_images(pf, size)
         if len(images) == 0:
             raise ValueError(f"no readable images in {pf.root}")
-        return cls.from_arrays(images, labels, pf.classes, device)
+        if not white_balance:
+            return cls.from_arrays(images, labels, pf.classes, device)
+        from aifashion.data.colour import apply_gains, grey_world_gains
+
+        gains = grey_world_gains(images)
+        data = cls.from_arrays(apply_gains(images, gains), labels, pf.classes, device)
+        data.colour_gains = tuple(round(float(g), 4) for g in gains)
+        return data
 
     # ------------------------------------------------------------------ properties
     @property

@@ -67,6 +67,7 @@ class TrainConfig:
     flip: bool = True
     rot90: bool = True
     color_jitter: float = 0.0
+    white_balance: bool = False  # balance the photo set's colour as a whole (the camera's cast out)
     class_balanced: bool = True  # draw classes uniformly (the six classes have 48..88 photos)
     augment: str = ""  # DiffAugment policy for everything D sees, e.g. "color,translation,cutout" ("" = off)
     steps: int = 2000
@@ -274,8 +275,9 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path) -> TrainResult:
     distributed, main = world > 1, rank == 0
     bf16, mf = precision(device, cfg.amp, cfg.channels_last)
     data = ResidentPatternData.from_folder(  # decoded once, on the device
-        data_dir, device, size=cfg.data_size, classes=cfg.classes, max_per_class=cfg.max_per_class, seed=cfg.seed
-    )
+        data_dir, device, size=cfg.data_size, classes=cfg.classes, max_per_class=cfg.max_per_class, seed=cfg.seed,
+        white_balance=cfg.white_balance,
+    )  # fmt: skip
     pair, n = _build(cfg, len(data.classes), device, mf, bf16, distributed)
     data_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 1, rank))
     noise_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 2, rank))
@@ -306,6 +308,7 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path) -> TrainResult:
             "model_config": asdict(pair.config),
             "classes": data.classes,
             "counts": data.counts(),
+            "colour_gains": data.colour_gains,
             "data_dir": str(data_dir),
             "device": str(device),
             "amp_bf16": bf16,

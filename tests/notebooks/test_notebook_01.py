@@ -26,7 +26,13 @@ def test_notebook_01_smoke(repo_root, fingercamera_dir, tmp_path):
     assert manifest["counts"] == {c: 3 for c in ["checkered", "dotted", "floral", "solid", "striped", "zigzag"]}
     assert manifest["size"] == 64 and manifest["total"] == 18
     assert verify_prepared(out) == []
-    for name in ("class_counts.png", "samples_source.png", "samples_prepared.png", "crops_demo.png"):
+    for name in (
+        "class_counts.png",
+        "samples_source.png",
+        "samples_prepared.png",
+        "colour_balance.png",
+        "crops_demo.png",
+    ):
         assert (out / name).stat().st_size > 5000, name
     executed = json.loads((tmp_path / "01_executed.ipynb").read_text())
     images = [
@@ -36,4 +42,4 @@ def test_notebook_01_smoke(repo_root, fingercamera_dir, tmp_path):
         for o in c.get("outputs", [])
         if "image/png" in o.get("data", {})
     ]
-    assert len(images) == 4  # every figure is shown inline too
+    assert len(images) == 5  # every figure is shown inline too
