@@ -53,7 +53,7 @@ def check_dpi(dpi: float) -> float:
 def _half_drop(t: np.ndarray) -> np.ndarray:
     """float32 (H, W, 3) straight-seamless tile -> the half-drop unit (same size)."""
     h, w = t.shape[:2]
-    moved = np.roll(t, -(h // 2), axis=0)  # moved[y] = t[y + h // 2]
+    moved = np.roll(t, h // 2, axis=0)  # moved[y] = t[y - h // 2]: meets the next column, moved down by h // 2
     x0, x1 = w // 4, w - w // 4  # the cut runs through the middle half
     err = ((t[:, x0:x1] - moved[:, x0:x1]) ** 2).sum(axis=2)
     path = min_error_path(err, cyclic=True) + x0

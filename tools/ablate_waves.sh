@@ -25,7 +25,7 @@ for arm in "${ARMS[@]}"; do
     out="$ROOT/${arm}_s$SEED"
     mkdir -p "$out"
     "$REPO/.venv/bin/python" -m aifashion.cli train-gan \
-        --out-dir "$out" --recipe tileable-1 --model-config "n_waves=$waves" --time-limit 1e12 \
+        --out-dir "$out" --recipe tileable-1 --model-config "n_waves=$waves" --time-limit 0 \
         --steps "$STEPS" --ckpt-every 200 --sample-every 400 --threads 1 --seed "$SEED" \
         --no-progress --export "$out/generator.safetensors" >> "$out/log.txt" 2>&1 &
 done

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 from aifashion.gan.export import export_generator
@@ -76,7 +75,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--ema-decay", type=float, default=S, help=f"default {d.ema_decay}")
     p.add_argument(
-        "--white-balance", action="store_true", default=S,
+        "--white-balance", action=argparse.BooleanOptionalAction, default=S,
         help="balance the photo set's colour as a whole (one gain per channel: the camera's cast out)",
     )  # fmt: skip
     p.add_argument("--device", default=S, help="auto (cuda if available), cpu, cuda")
@@ -87,7 +86,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=S, help="torch CPU threads (default: leave)")
     p.add_argument(
         "--time-limit", type=float, default=S, dest="time_limit_s",
-        help="stop (with a checkpoint) once the run's training time, across resumes, reaches this many seconds",
+        help="stop (with a checkpoint) once the run's training time, across resumes, reaches this many seconds "
+        "(0: no limit)",
     )  # fmt: skip
     p.add_argument("--no-resume", action="store_true", help="start afresh even if out-dir holds a checkpoint")
     p.add_argument("--no-progress", action="store_true")
@@ -123,9 +123,6 @@ def run(args: argparse.Namespace) -> int:
     from aifashion.gan.models import MODELS
 
     MODELS.get(cfg.model)  # unknown model: exit 2 with the valid names
-    grow = RECIPES.get(args.recipe)().grow_zigzags if args.recipe else 0
-    if grow and cfg.resume:
-        _grow_once(Path(cfg.out_dir) / "checkpoint.pt", grow)
     res = train_gan(cfg)
     if int(os.environ.get("RANK", "0")) == 0:
         print(
@@ -136,15 +133,3 @@ def run(args: argparse.Namespace) -> int:
             out = export_generator(res.checkpoint, args.export)
             print(f"exported {out}")
     return 0
-
-
-def _grow_once(ckpt: Path, n: int) -> None:
-    """Grow the run's checkpoint by ``n`` zigzag waves while it has none (so the command may be repeated)."""
-    if not ckpt.is_file() or int(os.environ.get("RANK", "0")) != 0:
-        return
-    from aifashion.gan.checkpoint import load_checkpoint
-    from aifashion.gan.grow import add_zigzag_waves
-
-    if load_checkpoint(ckpt)["model_config"].get("n_zigzags", 0) == 0:
-        add_zigzag_waves(ckpt, ckpt, n)
-        print(f"grew {ckpt} by {n} zigzag waves")

@@ -136,7 +136,7 @@ def placement_displacement(labels: np.ndarray, a8: np.ndarray, origin: tuple[int
         float32 (2, h, w): (dy, dx) canvas pixels that move each part's top centre (the top row
         and the middle column of its pixels) to the pattern's origin. The parts are first made
         whole: every pixel with alpha > 0 takes the label most common within 1/25 of the box's
-        side (counted on a copy up to 8x smaller, upsampled bilinearly; so a stray patch inside
+        side (counted on a copy about r / 3 times smaller, upsampled bilinearly; so a stray patch inside
         a shirt does not get its own origin), and parts under 2%
         of the garment join the largest. None when fewer than two parts remain (one origin is
         the usual tiling).

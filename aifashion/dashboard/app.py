@@ -28,6 +28,7 @@ from aifashion.dashboard.images import (
     encode_image,
     mask_overlay,
     page_jpeg,
+    pattern_file,
     tiled_swatch,
     uploaded_file,
 )
@@ -336,9 +337,10 @@ class TryOnApp:
                 data = encode_image(repeat_unit(self.tile, repeat), fmt, dpi=dpi)
                 name = f"fabric-{stem}-tile{rep}.{DOWNLOAD_FORMATS[fmt][2]}"
             else:
-                data, name = self.session.render_download(
-                    p.category.value, p.seed.value, size, p.mix_value, fmt, p.palette_value, repeat, dpi
-                )
+                data, name = pattern_file(
+                    self.session.generator, p.category.value, p.seed.value, size, p.mix_value, fmt, p.palette_value,
+                    repeat, dpi,
+                )  # fmt: skip
         except Exception:
             p.download.clear()
             raise

@@ -71,3 +71,42 @@ def encode_image(img: Image.Image | np.ndarray, fmt: str = "PNG", quality: int =
     else:
         img.save(buf, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, **extra)
     return buf.getvalue()
+
+
+#: the largest pattern file the dashboard renders (px a side)
+MAX_DOWNLOAD_SIZE = 4096
+
+
+def pattern_file(
+    generator,
+    category: str,
+    seed: int,
+    size: int,
+    mix=None,
+    fmt: str = "PNG",
+    palette: str | None = None,
+    repeat: str = "straight",
+    dpi: float | None = None,
+) -> tuple[bytes, str]:
+    """Render a pattern at ``size`` (16..4096 px, by ``generator``, not upscaled; ``mix`` a
+    ``(category, weight)`` or None; recoloured to ``palette`` if given) as a print-ready ``repeat``
+    unit (:func:`aifashion.repeat.repeat_unit`) with ``dpi`` in the file, encoded as ``fmt``;
+    returns (bytes, file name). Not cached: big renders are one-offs."""  # fmt: skip
+    from aifashion.repeat import check_dpi, repeat_unit
+
+    size = int(size)
+    if not 16 <= size <= MAX_DOWNLOAD_SIZE:
+        raise ValueError(f"pattern size must be between 16 and {MAX_DOWNLOAD_SIZE}, not {size}")
+    if mix is not None and float(mix[1]) <= 0.0:
+        mix = None
+    img = generator.render(category, int(seed), size, mix=mix)
+    if palette is not None:  # recoloured here (as render(palette=) does): any generator object works
+        from aifashion.gan.palette import recolor
+
+        img = recolor(img, palette)
+    suffix = DOWNLOAD_FORMATS[fmt.upper()][2]
+    mixname = f"-{mix[0]}{round(float(mix[1]) * 100)}" if mix is not None else ""
+    palname = f"-{palette}" if palette is not None and "#" not in palette else ""
+    rep = "" if repeat == "straight" else f"-{repeat}"
+    data = encode_image(repeat_unit(img, repeat), fmt, dpi=None if dpi is None else check_dpi(dpi))
+    return data, f"pattern-{category}{mixname}{palname}{rep}-seed{int(seed)}-{size}.{suffix}"

@@ -7,8 +7,7 @@ from __future__ import annotations
 import ipywidgets as W
 
 from aifashion.dashboard.downloads import DownloadLink
-from aifashion.dashboard.images import DOWNLOAD_FORMATS
-from aifashion.dashboard.session import MAX_DOWNLOAD_SIZE
+from aifashion.dashboard.images import DOWNLOAD_FORMATS, MAX_DOWNLOAD_SIZE
 from aifashion.dashboard.style import column
 from aifashion.repeat import REPEATS
 

@@ -25,11 +25,10 @@ import numpy as np
 from PIL import Image
 
 from aifashion.dashboard.cache import LRU
-from aifashion.dashboard.images import DOWNLOAD_FORMATS, encode_image, fit_within
+from aifashion.dashboard.images import MAX_DOWNLOAD_SIZE, fit_within
 from aifashion.dashboard.loading import sample_labels
 from aifashion.dashboard.parts import ordered_parts, part_mask, parts_found
 from aifashion.imageio import MAX_BYTES, MAX_PIXELS, UPLOAD_FORMATS, ImageError, open_image
-from aifashion.repeat import check_dpi, repeat_unit
 
 if TYPE_CHECKING:
     from aifashion.segment import Masks
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 __all__ = ["TryOnSession", "GarmentView", "GARMENT_WIDTH_CM", "MAX_DOWNLOAD_SIZE", "garment_width_px", "photo_shading"]
 
 #: Largest pattern a user may download (pixels per side).
-MAX_DOWNLOAD_SIZE = 4096
 #: The real-world width assumed for a garment (its mask's widest extent) when a fabric tile's size
 #: is given in centimetres: an adult's t-shirt or dress seen from the front is about 50 cm wide.
 GARMENT_WIDTH_CM = 50.0
@@ -373,35 +371,3 @@ class TryOnSession:
         return try_on(
             photo, mask, tile, scale=m, rotation=float(rotation), shading=shading, warp=WARP, placement=place
         ).rgb
-
-    def render_download(
-        self,
-        category: str,
-        seed: int,
-        size: int,
-        mix=None,
-        fmt: str = "PNG",
-        palette: str | None = None,
-        repeat: str = "straight",
-        dpi: float | None = None,
-    ) -> tuple[bytes, str]:
-        """Render the pattern at ``size`` (<= 4096, by the generator, not upscaled; recoloured to
-        ``palette`` if given) as a print-ready ``repeat`` unit (:func:`aifashion.repeat.repeat_unit`)
-        with ``dpi`` in the file, and encode it; returns (bytes, file name). Not cached: big renders
-        are one-offs."""  # fmt: skip
-        size = int(size)
-        if not 16 <= size <= MAX_DOWNLOAD_SIZE:
-            raise ValueError(f"pattern size must be between 16 and {MAX_DOWNLOAD_SIZE}, not {size}")
-        if mix is not None and float(mix[1]) <= 0.0:
-            mix = None
-        img = self.generator.render(category, int(seed), size, mix=mix)
-        if palette is not None:  # recoloured here (as render(palette=) does): any generator object works
-            from aifashion.gan.palette import recolor
-
-            img = recolor(img, palette)
-        suffix = DOWNLOAD_FORMATS[fmt.upper()][2]
-        mixname = f"-{mix[0]}{round(float(mix[1]) * 100)}" if mix is not None else ""
-        palname = f"-{palette}" if palette is not None and "#" not in palette else ""
-        rep = "" if repeat == "straight" else f"-{repeat}"
-        data = encode_image(repeat_unit(img, repeat), fmt, dpi=None if dpi is None else check_dpi(dpi))
-        return data, f"pattern-{category}{mixname}{palname}{rep}-seed{int(seed)}-{size}.{suffix}"

@@ -135,7 +135,8 @@ class ResidentPatternData:
                 ``size=256`` a crop covers 64..128 pixels of it.
             classes, max_per_class, seed: passed to ``scan_pattern_folder``.
             white_balance: balance the whole set's colour at once (one gain per channel makes
-                its mean colour grey: :mod:`aifashion.data.colour`), taking out the camera's cast.
+                its mean colour grey: :mod:`aifashion.data.colour`), taking out the camera's cast;
+                the gains are those of the photos loaded (``classes`` and ``max_per_class`` apply).
         """
         from aifashion.data.folders import load_pattern_images, scan_pattern_folder
 

@@ -22,7 +22,7 @@ from aifashion.atomic import atomic_save
 from aifashion.gan.checkpoint import load_checkpoint
 from aifashion.gan.models import build_model, make_config
 
-__all__ = ["add_zigzag_waves"]
+__all__ = ["add_zigzag_waves", "grow_if_without_waves"]
 
 
 @torch.no_grad()
@@ -99,3 +99,13 @@ def _grow_inputs(old: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
         out[:, : old.shape[1]] = old
         return out
     raise ValueError(f"cannot grow a tensor of shape {tuple(old.shape)} into {tuple(like.shape)}")
+
+
+def grow_if_without_waves(checkpoint: str | os.PathLike, n_zigzags: int) -> bool:
+    """Grow ``checkpoint`` in place by ``n_zigzags`` waves when it has none (so a phase-3 command
+    may be repeated; ``TrainConfig.grow_waves``). Returns whether it grew."""
+    if n_zigzags <= 0 or load_checkpoint(checkpoint)["model_config"].get("n_zigzags", 0) != 0:
+        return False
+    add_zigzag_waves(checkpoint, checkpoint, n_zigzags)
+    print(f"grew {checkpoint} by {n_zigzags} zigzag waves", flush=True)
+    return True

@@ -31,13 +31,10 @@ _LONG = {"steps": 100_000, "ckpt_every": 200, "sample_every": 200, "threads": 1,
 
 @dataclass(frozen=True)
 class GanRecipe:
-    """One recipe: ``config`` overrides :class:`~aifashion.gan.train.TrainConfig`'s defaults;
-    ``grow_zigzags`` > 0 grows a run's checkpoint that has no zigzag waves by that many first
-    (:func:`aifashion.gan.grow.add_zigzag_waves`)."""
+    """One recipe: ``config`` overrides :class:`~aifashion.gan.train.TrainConfig`'s defaults."""
 
     about: str
     config: dict = field(default_factory=dict)
-    grow_zigzags: int = 0
 
 
 RECIPES: Registry[GanRecipe] = Registry("generator recipe")
@@ -53,8 +50,7 @@ RECIPES.add(
     "tileable-3",
     lambda: GanRecipe(
         "phase 3: grown by 8 zigzag waves",
-        {**_ONE, "augment": DIFFAUGMENT, "model_config": {"n_zigzags": 8}, "time_limit_s": 16778},
-        grow_zigzags=8,
+        {**_ONE, "augment": DIFFAUGMENT, "model_config": {"n_zigzags": 8}, "time_limit_s": 16778, "grow_waves": True},
     ),
 )
 RECIPES.add(
@@ -89,6 +85,12 @@ RECIPES.add(
             "augment": DIFFAUGMENT,
             "model_config": {"n_zigzags": 8, "proj_size": 64},
             "batch_size": 32,
+            **_LONG,
+            "steps": 1_000_000,
+            "ckpt_every": 100,
+            "sample_every": 100,
+            "threads": 2,
+            "time_limit_s": 3600,
         },
     ),  # fmt: skip
 )

@@ -1,29 +1,20 @@
-"""GAN training: the tutorial recipe (Adam + non-saturating BCE) for either model, made fast,
+"""GAN training: the tutorial recipe (Adam, D step then G step) for either model, made fast,
 resumable and multi-process.
 
-- Data: :class:`aifashion.data.resident.ResidentPatternData` (decoded once, augmented per batch
-  on the device) instead of ``ImageFolder`` + ``DataLoader``.
-- Speed: bf16 autocast and channels_last where the device supports them (CPU included).
-- EMA of the generator weights; a tqdm bar; a loss log (``losses.csv``) and plot
-  (``losses.png``); fixed-noise sample grids (``samples/step_XXXXXXX.png``, one row per class).
-- Atomic checkpoints (``checkpoint.pt``) every ``ckpt_every`` steps and an exact resume: models,
-  optimisers, EMA, step, loss history and the states of the data and noise generators. Kill a
-  run, start it again with the same ``out_dir``: it continues from the last checkpoint and ends
-  bit-identical to a run that was never interrupted (same device and thread count). A resume
-  with other ``lr`` / ``lr_d`` (a new phase) trains at those rates.
-- Any model of the ``MODELS`` registry; a discriminator with frozen parts (the projected one:
-  frozen ImageNet Lite0 features + fixed random projections) is optimised only over its
-  trainable parameters, and only those are toggled off in the generator step.
-- Multi-process through ``torchrun`` (DDP; gloo on CPU, nccl on CUDA): each process draws its
-  own batches, gradients are averaged, rank 0 writes the files.
+- Data decoded once and augmented per batch on the device (:mod:`aifashion.data.resident`);
+  bf16 autocast and channels_last where the device supports them (CPU included).
+- EMA of the generator; a tqdm bar; ``losses.csv`` / ``losses.png``; fixed-noise sample grids.
+- Atomic checkpoints every ``ckpt_every`` steps and an exact resume (models, optimisers, EMA,
+  step, history, random streams): a killed run started again with the same ``out_dir`` ends
+  bit-identical to one never interrupted (same device and threads). A resume with other rates
+  or settings (a new phase, :mod:`aifashion.gan.recipes`) trains with those.
+- Any ``MODELS`` entry; a discriminator's frozen parts (the projected one's Lite0 features) are
+  neither optimised nor toggled. Multi-process through ``torchrun`` (DDP; rank 0 writes files).
 
-Elsewhere: the checkpoint format and resume rules (:mod:`aifashion.gan.checkpoint`), growing a
-trained checkpoint by zigzag waves (:mod:`aifashion.gan.grow`), the exported file format
-(:func:`aifashion.gan.export.export_generator`). Experiments are configs (``model_config``,
-``augment``, ...), not code branches; the ones that were not adopted are in
-``docs/experiments.md``.
-
-CLI: ``aifashion train-gan --data-dir DIR --out-dir DIR [--model tileable] ...``
+Elsewhere: the shared pieces (:mod:`aifashion.training`), checkpoint rules
+(:mod:`aifashion.gan.checkpoint`), growing by zigzag waves (:mod:`aifashion.gan.grow`), the export
+(:mod:`aifashion.gan.export`). Experiments are configs; those not adopted are in
+``docs/experiments.md``. CLI: ``aifashion train-gan --recipe NAME --out-dir DIR``.
 """
 
 from __future__ import annotations
@@ -42,6 +33,7 @@ from aifashion.atomic import atomic_write_text
 from aifashion.device import resolve_device
 from aifashion.gan.augment import diff_augment, parse_policy
 from aifashion.gan.checkpoint import load_checkpoint, restore_rng, rng_states, save_checkpoint, stream_seed
+from aifashion.gan.grow import grow_if_without_waves
 from aifashion.gan.models import build_model
 from aifashion.gan.runfiles import fixed_inputs, save_grid, write_loss_log
 from aifashion.training import check_amp, ema_decay, ema_update, init_distributed, precision, threads
@@ -87,7 +79,8 @@ class TrainConfig:
     n_sample_cols: int = 8
     resume: bool = True  # continue from out_dir/checkpoint.pt when it exists
     threads: int | None = None  # torch.set_num_threads for this process (CPU), restored after
-    time_limit_s: float | None = None  # stop (with a checkpoint) after this much training time
+    time_limit_s: float | None = None  # stop (with a checkpoint) after this much training time (<= 0: none)
+    grow_waves: bool = False  # a checkpoint without zigzag waves is first grown by model_config's n_zigzags
     progress: bool = True  # tqdm bar
     dry_run: bool = False  # tiny: 2 steps, batch 4, 4 images per class, data_size 96
 
@@ -98,6 +91,8 @@ class TrainConfig:
         for name in ("steps", "batch_size", "image_size", "data_size", "ckpt_every", "sample_every", "log_every"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, not {getattr(self, name)}")
+        if self.time_limit_s is not None and self.time_limit_s <= 0:
+            self.time_limit_s = None
         if not 0 <= self.ema_decay < 1:
             raise ValueError(f"ema_decay must be in [0, 1), not {self.ema_decay}")
         self.scale = tuple(float(s) for s in self.scale)
@@ -274,6 +269,11 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path) -> TrainResult:
     world, rank, device = init_distributed(resolve_device(cfg.device))
     distributed, main = world > 1, rank == 0
     bf16, mf = precision(device, cfg.amp, cfg.channels_last)
+    ckpt_path = out_dir / "checkpoint.pt"
+    if cfg.grow_waves and cfg.resume and ckpt_path.is_file():
+        if main:
+            grow_if_without_waves(ckpt_path, int(cfg.model_config.get("n_zigzags", 0)))
+        _agree(False, distributed, device)  # the other processes wait for the grown file
     data = ResidentPatternData.from_folder(  # decoded once, on the device
         data_dir, device, size=cfg.data_size, classes=cfg.classes, max_per_class=cfg.max_per_class, seed=cfg.seed,
         white_balance=cfg.white_balance,
@@ -282,7 +282,6 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path) -> TrainResult:
     data_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 1, rank))
     noise_gen = torch.Generator(device=device).manual_seed(stream_seed(cfg.seed, 2, rank))
 
-    ckpt_path = out_dir / "checkpoint.pt"
     step, images_seen, elapsed, history, grown = 0, 0, 0.0, [], []  # grown: aifashion.gan.grow records
     if cfg.resume and ckpt_path.is_file():
         ck = load_checkpoint(ckpt_path, device, model=cfg.model, config=pair.config)  # refuses another config

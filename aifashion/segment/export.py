@@ -17,13 +17,20 @@ CKPT_FORMAT = "aifashion-segmenter-checkpoint/1"
 def read_segmenter_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     """The dict of a segmenter training checkpoint (:func:`aifashion.training.save_checkpoint`
     with ``CKPT_FORMAT``): ``model_config``, ``train_config``, ``model``, ``ema``, ``opt``, ``rng``,
-    ``step``, ``elapsed_s``, ``history``, ``train_ids``, ``val_ids``.
+    ``step``, ``elapsed_s``, ``history``, ``train_ids``, ``val_ids``. A checkpoint written before
+    this format (keys ``config`` and ``elapsed``) is read into the same keys.
 
     Raises:
         ValueError: not a segmenter checkpoint.
     """
+    import torch
+
     from aifashion.training import read_checkpoint
 
+    ck = torch.load(path, map_location=map_location, weights_only=False)
+    if isinstance(ck, dict) and "format" not in ck and "config" in ck and "ema" in ck:
+        # written before the shared checkpoint format: same contents under older key names
+        return {**ck, "format": CKPT_FORMAT, "model_config": ck["config"], "elapsed_s": ck.get("elapsed", 0.0)}
     return read_checkpoint(path, CKPT_FORMAT, map_location, what="segmenter")
 
 

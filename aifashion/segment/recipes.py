@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aifashion.paths import WEIGHTS_DIR
 from aifashion.registry import Registry
 
 __all__ = ["SegRecipe", "RECIPES", "recipe_configs"]
@@ -34,6 +35,7 @@ class SegRecipe:
     about: str
     model: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
+    needs_init: bool = False  # starts from a trained segmenter: ``init_from`` must be given
 
 
 def _lite0() -> dict:
@@ -70,6 +72,7 @@ RECIPES.add(
         "stage 2: 448 px from stage 1's EMA weights (--init-from RUN/last.pt)",
         {**_lite0(), "input_size": 448},
         {**_RUN, "steps": 2000, "lr": 1e-3, "encoder_lr": 2.5e-4, "eval_every": 400},
+        needs_init=True,
     ),
 )
 RECIPES.add(
@@ -83,7 +86,7 @@ RECIPES.add(
             "lr": 1e-3,
             "encoder_lr": 2e-4,
             "eval_every": 500,
-            "init_from": "aifashion/weights/segmenter_lite0.safetensors",
+            "init_from": str(WEIGHTS_DIR / "segmenter_lite0.safetensors"),
         },
     ),  # fmt: skip
 )
@@ -101,4 +104,6 @@ def recipe_configs(name: str | None = None, model: dict | None = None, train: di
     from aifashion.segment.train import SegTrainConfig
 
     r = RECIPES.get(name)() if name else SegRecipe("defaults")
+    if r.needs_init and not {**r.train, **(train or {})}.get("init_from"):
+        raise ValueError(f"recipe {name} starts from a trained segmenter: give init_from (--init-from RUN/last.pt)")
     return SegmenterConfig(**{**r.model, **(model or {})}), SegTrainConfig(**{**r.train, **(train or {})})

@@ -43,6 +43,19 @@ def test_units_meet_without_a_seam_where_the_tile_would_not(dots, repeat, vertic
     assert np.mean(np.all(a == np.asarray(dots), axis=2)) > 0.2
 
 
+@pytest.mark.parametrize("size", [(65, 65), (97, 64), (64, 81)])
+@pytest.mark.parametrize("repeat, vertical", [("half-drop", True), ("half-brick", False)])
+def test_odd_and_oblong_tiles_meet_too(size, repeat, vertical):
+    w, h = size
+    ys, xs = np.mgrid[0:h, 0:w]  # one diagonal wave across the tile: seamless in a straight grid,
+    tile = (127 + 120 * np.sin(2 * np.pi * (ys / h + xs / w)))[..., None].repeat(3, 2).astype(np.uint8)
+    # half a cycle out of step where a half-drop column or half-brick row meets the next
+    unit = repeat_unit(tile, repeat)
+    mended = _boundary_ratio(lay_out(unit, repeat), w, h, vertical)
+    assert mended == pytest.approx(_boundary_ratio(lay_out(tile, "straight"), w, h, vertical), rel=0.15)
+    assert _boundary_ratio(lay_out(tile, repeat), w, h, vertical) > 2 * mended
+
+
 def test_straight_is_the_tile_and_layouts_offset_by_half(dots):
     assert np.array_equal(np.asarray(repeat_unit(dots, "straight")), np.asarray(dots))
     grid = np.asarray(lay_out(dots, "half-drop", cols=2, rows=2))

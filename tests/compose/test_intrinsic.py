@@ -65,6 +65,19 @@ def test_intrinsic_split_finds_the_print_and_keeps_the_folds():
     assert abs(_corr(s, printed[inner & chest])) < 0.2  # and not the print
 
 
+def test_a_large_photo_is_split_on_a_capped_copy():
+    from aifashion.compose.intrinsic import IntrinsicParams
+
+    mask, folds, printed, chest, photos = _garments()
+    inner = np.asarray(Image.fromarray(mask).filter(ImageFilter.MinFilter(9))) > 0
+    capped = intrinsic_split(photos["printed"], mask, IntrinsicParams(work_pixels=128 * 128))  # 4x fewer pixels
+    full = intrinsic_split(photos["printed"], mask)
+    assert capped.shading.shape == capped.light.shape == capped.print_mask.shape == mask.shape
+    assert _corr(capped.shading[inner], folds[inner]) > 0.85  # the folds, upsampled
+    assert capped.print_mask[inner & chest][printed[inner & chest] > 0].mean() > 0.8
+    np.testing.assert_allclose(capped.ground, full.ground, atol=0.03)
+
+
 def test_intrinsic_tryon_shows_the_pattern_not_the_print():
     mask, folds, printed, chest, photos = _garments()
     inner = np.asarray(Image.fromarray(mask).filter(ImageFilter.MinFilter(9))) > 0

@@ -20,9 +20,33 @@ def test_recipes_are_configs_and_flags_override_them():
     assert cfg.model_config == {"ngf": 16}
     three = recipe_config("tileable-3", model_config={"ngf": 16})
     assert three.model_config == {"n_zigzags": 8, "ngf": 16}  # merged, not replaced
-    assert RECIPES.get("tileable-3")().grow_zigzags == 8 and RECIPES.get("tileable-1")().grow_zigzags == 0
+    assert RECIPES.get("tileable-3")().config["grow_waves"] and not recipe_config("tileable-1").grow_waves
     with pytest.raises(UnknownNameError, match="tileable-1, tileable-2"):
         recipe_config("tileable-9")
+
+
+CROPS = {"image_size": 64, "data_size": 256, "scale": (0.35, 0.75)}
+LONG = {"steps": 100_000, "ckpt_every": 200, "sample_every": 200, "threads": 1, "seed": 0}
+#: the settings each recipe must hold: those of the shell scripts that trained the shipped files
+PINNED = {
+    "tileable-1": {"model": "tileable", "loss": "hinge", **CROPS, "batch_size": 32, **LONG, "augment": "",
+                   "time_limit_s": 5100, "model_config": {}},
+    "tileable-2": {"loss": "hinge", "augment": "color,translation,cutout", "time_limit_s": 10800, **LONG},
+    "tileable-3": {"augment": "color,translation,cutout", "time_limit_s": 16778, "model_config": {"n_zigzags": 8}},
+    "tileable-once": {"model": "tileable", "loss": "hinge", **CROPS, "batch_size": 32, "model_config": {"n_zigzags": 8},
+                      "augment": "color,translation,cutout"},
+    "dcgan": {"model": "dcgan", "loss": "bce", **CROPS, "batch_size": 64, **LONG, "time_limit_s": 3000},
+    "projected": {"model": "tileable-projected", "loss": "hinge", **CROPS, "batch_size": 32, "steps": 1_000_000,
+                  "time_limit_s": 3600, "ckpt_every": 100, "sample_every": 100, "threads": 2, "seed": 0,
+                  "model_config": {"n_zigzags": 8, "proj_size": 64}, "augment": "color,translation,cutout"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(PINNED))
+def test_recipes_hold_the_shipped_settings(name):
+    cfg = recipe_config(name)
+    assert {k: getattr(cfg, k) for k in PINNED[name]} == PINNED[name]
+    assert recipe_config(name, time_limit_s=0).time_limit_s is None  # 0: no limit
 
 
 def test_cli_unknown_recipe_exits_2_listing_them(tmp_path, capsys):

@@ -17,13 +17,19 @@ REPO_LABELS = Path(__file__).resolve().parents[2] / "labels" / "product-masks"
 
 
 def test_recipes_and_overrides():
-    m, t = recipe_configs("lite0-448", model={"input_size": 96}, train={"steps": 5})
+    m, t = recipe_configs("lite0-448", model={"input_size": 96}, train={"steps": 5, "init_from": "x.pt"})
     assert (m.encoder_name, m.input_size, m.classes) == ("tu-tf_efficientnet_lite0", 96, 3)
     assert (t.steps, t.batch_size, t.warmup, t.lr, t.encoder_lr) == (5, 8, 50, 1e-3, 2.5e-4)
     parts, tp = recipe_configs("parts-448")
     assert parts.classes == 6 and tp.init_from.endswith("segmenter_lite0.safetensors")
     with pytest.raises(UnknownNameError, match="lite0-320, lite0-448"):
         recipe_configs("lite0-999")
+    with pytest.raises(ValueError, match="starts from a trained segmenter"):
+        recipe_configs("lite0-448")  # stage 2 needs stage 1's weights
+    one, t1 = recipe_configs("lite0-320")
+    assert (one.input_size, t1.batch_size, t1.lr, t1.encoder_lr, t1.warmup, t1.pretrained, t1.threads) == (
+        320, 8, 2e-3, 5e-4, 50, "lite0", 2,
+    )  # fmt: skip
 
 
 def test_shipped_sequence_on_a_tiny_budget(data_root, ccp_dir, tmp_path, capsys):
