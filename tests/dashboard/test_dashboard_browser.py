@@ -224,6 +224,10 @@ def test_downloads_decode_at_requested_size(page):
     pattern = _download(page, "Render pattern file", "pattern")
     assert pattern.size == (512, 512) and pattern.format == "PNG"
     assert pattern.format_name.endswith("-512.png")
+    _select(page, "Repeat", "half-drop")  # a print-ready unit, its DPI in the file
+    unit = _download(page, "Render pattern file", "pattern")
+    assert unit.size == (512, 512) and round(unit.info["dpi"][0]) == 300 and "-half-drop-" in unit.format_name
+    _select(page, "Repeat", "straight")
 
     page.locator(".widget-toggle-buttons").nth(1).get_by_role("button", name="JPEG").click()
     shown = _image(page, "aif-result")
