@@ -149,7 +149,7 @@ def ours_images_per_s(
             data_dir=str(folder),
             model="dcgan",
             steps=steps + 1,
-            batch=batch,
+            batch_size=batch,
             device=str(device),
             amp=amp,
             channels_last=channels_last,
