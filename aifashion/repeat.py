@@ -104,12 +104,13 @@ def lay_out(unit, repeat: str, cols: int = 3, rows: int = 3) -> Image.Image:
     return Image.fromarray(grid)
 
 
-def save_repeat(unit: Image.Image, path: str | os.PathLike, dpi: float = 300) -> Path:
-    """Write ``unit`` as a PNG holding its print resolution (``dpi`` in [10, 4800]: its pHYs chunk),
-    atomically. Returns the path; at ``dpi`` the unit prints ``W / dpi`` x ``H / dpi`` inches."""
+def save_repeat(unit: Image.Image, path: str | os.PathLike, dpi: float | None = 300) -> Path:
+    """Write ``unit`` as a PNG holding its print resolution (``dpi`` in [10, 4800]: its pHYs chunk;
+    None: none), atomically. Returns the path; at ``dpi`` the unit prints ``W / dpi`` x ``H / dpi``
+    inches."""
     from aifashion.atomic import atomic_save
 
-    v = check_dpi(dpi)
+    extra = {} if dpi is None else {"dpi": (check_dpi(dpi),) * 2}
     out = Path(path).expanduser()
-    atomic_save(out, lambda t: unit.save(t, format="PNG", dpi=(v, v)))
+    atomic_save(out, lambda t: unit.save(t, format="PNG", **extra))
     return out

@@ -39,6 +39,7 @@ __all__ = [
     "threads",
     "save_checkpoint",
     "read_checkpoint",
+    "check_checkpoint",
     "dist_info",
     "init_distributed",
 ]
@@ -112,7 +113,11 @@ def read_checkpoint(path: str | os.PathLike, format: str, map_location: Any = "c
     Raises:
         ValueError: the file holds no such checkpoint (``what`` names it in the message).
     """
-    ck = torch.load(path, map_location=map_location, weights_only=False)
+    return check_checkpoint(torch.load(path, map_location=map_location, weights_only=False), format, path, what)
+
+
+def check_checkpoint(ck: Any, format: str, path: str | os.PathLike = "", what: str = "") -> dict:
+    """``ck`` when it is a checkpoint dict tagged ``format``, else ``ValueError`` naming ``path``."""
     if not isinstance(ck, dict) or ck.get("format") != format:
         raise ValueError(f"{path} is not an aifashion {what or format} checkpoint")
     return ck

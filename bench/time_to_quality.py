@@ -41,6 +41,8 @@ import numpy as np
 import torch
 from _common import machine
 
+from aifashion.metrics.judge import class_spread
+
 FRACTIONS = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
 ARMS = {"shipped": "tileable-once", "projected": "projected", "dcgan": "dcgan"}  # aifashion.gan.recipes
 
@@ -58,18 +60,6 @@ def train_config(arm: str, out_dir: Path, args, limit_s: float):
     if args.data:
         flags += ["--data-dir", args.data]
     return config_from_args(p.parse_args(flags + args.extra.get(arm, [])))
-
-
-def spread(feats: np.ndarray, names: list[str]) -> dict[str, float]:
-    """Per class: mean pairwise Euclidean distance between the rows of that class."""
-    names = np.asarray(names)
-    out = {}
-    for c in dict.fromkeys(names):
-        f = torch.as_tensor(feats[names == c])
-        if len(f) > 1:
-            d = torch.cdist(f, f)
-            out[str(c)] = float(d.sum() / (len(f) * (len(f) - 1)))
-    return out
 
 
 def main() -> int:
@@ -122,8 +112,8 @@ def main() -> int:
         cache = Path(args.cache or out) / f"real_inception_{args.real_views}_{args.seed}.npy"  # the same views
         real_inc = np.load(cache) if cache.is_file() else net(views)
         np.save(cache, real_inc)
-        inception = (net, real_inc, spread(real_inc, real_names))
-    real_cls_spread = spread(ref.features, ref.view_classes)
+        inception = (net, real_inc, class_spread(real_inc, real_names))
+    real_cls_spread = class_spread(ref.features, ref.view_classes)
 
     def evaluate(gen_path: Path, final: bool) -> dict:
         gen = load_generator(gen_path)
@@ -133,14 +123,14 @@ def main() -> int:
         if r["class_fidelity"]:
             row["fidelity"] = r["class_fidelity"]["overall"]
             f = M.classifier_features(classifier, imgs)
-            sp = spread(f, intended)
+            sp = class_spread(f, intended)
             row["spread_classifier"] = float(np.mean([sp[c] / real_cls_spread[c] for c in sp]))
         if final and inception is not None:
             net, real_inc, real_sp = inception
             fi = net(imgs)
             row["inception_kid"] = M.kid(real_inc, fi, subsets=100, subset_size=500, seed=args.seed)[0]
             if intended is not None:
-                sp = spread(fi, intended)
+                sp = class_spread(fi, intended)
                 ratios = {c: sp[c] / real_sp[c] for c in sp}
                 row["spread_inception"] = float(np.mean(list(ratios.values())))
                 row["spread_inception_min"] = float(min(ratios.values()))

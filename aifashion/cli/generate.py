@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from aifashion.gan.generate import load_generator
 from aifashion.gan.palette import PALETTES, parse_palette
@@ -70,13 +69,7 @@ def run(args: argparse.Namespace) -> int:
     gen = load_generator(args.weights, device=args.device)
     img = gen.render(args.category, seed=args.seed, size=args.size, mix=list(args.mix) or None, palette=args.palette)
     unit = repeat_unit(img, args.repeat)
-    out = Path(args.out).expanduser()
-    if args.dpi is None:
-        from aifashion.atomic import atomic_save
-
-        atomic_save(out, lambda t: unit.save(t, format="PNG"))
-    else:
-        save_repeat(unit, out, args.dpi)
+    out = save_repeat(unit, args.out, args.dpi)
     extra = f", {args.repeat} repeat" + (f", {args.dpi:g} dpi" if args.dpi else "")
     print(f"wrote {out} ({unit.width}x{unit.height}, {args.category}, seed {args.seed}{extra})")
     return 0

@@ -7,6 +7,7 @@ overrides it. Multi-GPU runs go through ``torchrun``; rank 0 prints and exports.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 from typing import Any
@@ -95,16 +96,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--export", metavar="FILE.safetensors", help="export the EMA generator there after training")
 
 
-_FLAGS = (
-    "data_dir", "model", "max_per_class", "image_size", "data_size", "steps", "batch_size", "lr", "lr_d",
-    "loss", "augment", "ema_decay", "white_balance", "device", "amp", "seed", "ckpt_every", "sample_every",
-    "threads", "time_limit_s",
-)  # fmt: skip
-
-
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """The :class:`TrainConfig` of parsed ``train-gan`` arguments: the recipe's, then the flags given."""
-    given = {k: getattr(args, k) for k in _FLAGS if hasattr(args, k)}
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    given = {k: v for k, v in vars(args).items() if k in fields}  # only the flags given (SUPPRESS)
     if hasattr(args, "model_config"):
         given["model_config"] = dict(args.model_config)
     if hasattr(args, "classes"):
@@ -112,10 +107,10 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     for k in ("scale", "betas"):
         if hasattr(args, k):
             given[k] = tuple(getattr(args, k))
-    flags = {"resume": not args.no_resume, "dry_run": args.dry_run}
+    given["resume"] = not args.no_resume
     if args.no_progress:
-        flags["progress"] = False
-    return recipe_config(args.recipe, out_dir=args.out_dir, **given, **flags)
+        given["progress"] = False
+    return recipe_config(args.recipe, **given)
 
 
 def run(args: argparse.Namespace) -> int:

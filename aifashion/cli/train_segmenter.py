@@ -11,6 +11,7 @@ Co-Parsing plus the labelled product shots when ``--products MASKS_DIR`` is give
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -54,10 +55,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--export", default=None, help="export the EMA weights to this .safetensors at the end")
 
 
-_TRAIN = ("steps", "batch_size", "lr", "encoder_lr", "init_from", "seed", "eval_every", "eval_images", "ckpt_every",
-          "max_train", "threads", "amp")  # fmt: skip
-
-
 def configs_from_args(args: argparse.Namespace):
     """(SegmenterConfig, SegTrainConfig) of parsed arguments: the recipe's, then the flags given."""
     model = {k: getattr(args, k) for k in ("input_size", "encoder_name") if hasattr(args, k)}
@@ -67,7 +64,10 @@ def configs_from_args(args: argparse.Namespace):
         except ValueError:
             raise ValueError("--decoder-channels must be comma-separated integers") from None
         model.update(decoder_channels=dec, encoder_depth=len(dec))
-    train = {k: getattr(args, k) for k in _TRAIN if hasattr(args, k)}
+    from aifashion.segment.train import SegTrainConfig
+
+    fields = {f.name for f in dataclasses.fields(SegTrainConfig)}
+    train = {k: v for k, v in vars(args).items() if k in fields}  # only the flags given (SUPPRESS)
     if hasattr(args, "pretrained"):
         train["pretrained"] = None if args.pretrained == "none" else args.pretrained
     mcfg, tcfg = recipe_configs(args.recipe, model, train)

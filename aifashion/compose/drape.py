@@ -19,7 +19,6 @@ Displacements are float32 canvas pixels (dy, dx) added to each pixel's position 
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
 from aifashion.compose.arrays import argmax_planes
 from aifashion.compose.masks import Box
@@ -97,14 +96,10 @@ def fold_displacement(height: np.ndarray, a8: np.ndarray, warp: float) -> np.nda
     h, w = a8.shape
     side = max(h, w)
     r = max(1, round(side / 40))
-    f = max(1, r // 3)  # the light is smooth at this scale: work on a copy f times smaller
-    hs, ws = max(1, h // f), max(1, w // f)
+    coarse = Coarse((h, w), max(1, r // 3))  # the light is smooth at this scale: a copy f times smaller
     inside = (a8 > 0).astype(np.float32)
-    light = np.asarray(height, np.float32) * inside
-    if f > 1:
-        inside = np.asarray(Image.fromarray(inside, "F").resize((ws, hs), Image.BOX))
-        light = np.asarray(Image.fromarray(light, "F").resize((ws, hs), Image.BOX))
-    rs = max(1, round(r / f))
+    light, inside = coarse.down(np.asarray(height, np.float32) * inside), coarse.down(inside)
+    rs = max(1, round(r / coarse.f))
     support = np.maximum(box_mean(inside, rs), 1e-9)
     light = box_mean(light, rs) / support  # normalised: defined across the outline, which is no fold
     light = box_mean(light * inside, rs) / support
@@ -117,10 +112,7 @@ def fold_displacement(height: np.ndarray, a8: np.ndarray, warp: float) -> np.nda
         return None
     cap = warp * side
     k = cap / ref
-    d = [np.clip(g * k, -cap, cap).astype(np.float32) for g in (gy, gx)]
-    if f > 1:
-        d = [np.asarray(Image.fromarray(g, "F").resize((w, h), Image.BILINEAR)) for g in d]
-    return np.stack(d)
+    return np.stack([coarse.up(np.clip(g * k, -cap, cap)) for g in (gy, gx)])
 
 
 def placement_displacement(labels: np.ndarray, a8: np.ndarray, origin: tuple[int, int] = (0, 0)) -> np.ndarray | None:

@@ -128,9 +128,10 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
     # worked on a copy f times smaller (r / f ~ p.coarse_radius px) and upsampled bilinearly
     f = max(1, r // p.coarse_radius)
     coarse = Coarse(inside.shape, f)
-    rgb_c, inside_c = coarse.down(rgb), coarse.down(inside.astype(np.float32)) > 0.5
+    rgb_c, inside_f = coarse.down(rgb), coarse.down(inside.astype(np.float32))
+    inside_c = inside_f > 0.5
     if not inside_c.any():
-        inside_c = coarse.down(inside.astype(np.float32)) > 0
+        inside_c = inside_f > 0
     rc = max(1, round(r / f))
     e = np.float32(0.02)  # keeps the angle of near-black pixels defined
 
@@ -182,7 +183,7 @@ def intrinsic_split(image: ImageLike, mask: ImageLike, params: IntrinsicParams |
     ref = float(np.median(lum[keep])) if keep.any() else float(np.median(lum[inside]))
     s_lum = np.where(keep, lum, coarse.up(fill_c) if printed.any() else lum)
     s_box = (s_lum + np.float32(p.eps)) / np.float32(ref + p.eps)
-    near = coarse.up(box_mean(coarse.down(inside.astype(np.float32)), rc)) > 0
+    near = coarse.up(box_mean(inside_f, rc)) > 0
     s = np.ones((H, W), np.float32)
     s[cy0:cy1, cx0:cx1] = np.where(near, s_box, 1.0)
     printed_full = np.zeros((H, W), bool)

@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["TryOnSession", "GarmentView", "GARMENT_WIDTH_CM", "MAX_DOWNLOAD_SIZE", "garment_width_px", "photo_shading"]
 
-#: Largest pattern a user may download (pixels per side).
 #: The real-world width assumed for a garment (its mask's widest extent) when a fabric tile's size
 #: is given in centimetres: an adult's t-shirt or dress seen from the front is about 50 cm wide.
 GARMENT_WIDTH_CM = 50.0
@@ -59,7 +58,8 @@ class GarmentView:
         the working size for drawn flats.
     prepared: ``compose.PreparedGarment`` (feathered mask, shading coefficients) of ``mask``, made
         once per garment and choice of parts so that a new pattern or a slider move pays only
-        ``compose.apply_pattern``.
+        ``compose.apply_pattern``; None for a parts photo's whole garment, which
+        :meth:`TryOnSession.try_on` prepares on first use (a parts photo opens on its largest part).
     masks: the segmenter's ``Masks`` of a photo at working size (``.garment`` float32 ``HxW``,
         ``.parts`` float32 ``(K, H, W)`` or None, ``.part_names``), None for drawn flats;
         part_ids: uint8 ``HxW``, each pixel's most likely part id (``Masks.part_ids()``) or None.
@@ -315,7 +315,9 @@ class TryOnSession:
             raise ValueError(f"segmenter returned a {mask.shape} mask for a {image.size} image")
         shading = photo_shading(image, mask)  # once per photo, whatever parts are chosen later
         found, ids = parts_found(masks), masks.part_ids()
-        prepared = _prepare(image, mask, shading, ids)
+        # a parts model's photo is prepared per choice of parts (:meth:`choose_parts`), so the whole
+        # garment is not prepared here only to be replaced by the largest part's at once
+        prepared = None if found else _prepare(image, mask, shading, ids)
         return GarmentView(key, label, image, mask, shading, prepared, full_size, masks, found, None, ids)
 
     def full_image(self, key: Hashable) -> Image.Image | None:
@@ -336,7 +338,11 @@ class TryOnSession:
         from aifashion.compose import apply_pattern
 
         m = self.magnification(garment, tile, scale, tile_cm)
-        return apply_pattern(garment.prepared, tile, scale=m, rotation=float(rotation))
+        prepared = garment.prepared
+        if prepared is None:  # a parts photo's whole garment: prepared on first use, then cached
+            key = (garment.key, None)
+            prepared = self._chosen.get(key, lambda: self._with_parts(garment, None)).prepared
+        return apply_pattern(prepared, tile, scale=m, rotation=float(rotation))
 
     def full_try_on(
         self, garment: GarmentView, tile: Image.Image, scale=1.0, rotation=0.0, tile_cm: float | None = None

@@ -120,13 +120,11 @@ def fit_judge(
 def class_spread(features: np.ndarray, names: Sequence[str]) -> dict[str, float]:
     """Per class: the mean pairwise Euclidean distance between rows of ``features`` (N, D) of that
     class (variety; compare generated samples with real views of the same class)."""
-    x = np.asarray(features, np.float64)
+    x = torch.as_tensor(np.asarray(features, np.float64))
     names = np.asarray(list(names))
     out = {}
     for c in dict.fromkeys(names.tolist()):
-        f = x[names == c]
-        if len(f) < 2:
-            continue
-        d = np.sqrt(np.maximum(((f[:, None] - f[None]) ** 2).sum(-1), 0.0))
-        out[str(c)] = float(d.sum() / (len(f) * (len(f) - 1)))
+        f = x[torch.from_numpy(names == c)]
+        if len(f) > 1:
+            out[str(c)] = float(torch.cdist(f, f).sum() / (len(f) * (len(f) - 1)))
     return out

@@ -25,13 +25,13 @@ def read_segmenter_checkpoint(path: str | os.PathLike, map_location="cpu") -> di
     """
     import torch
 
-    from aifashion.training import read_checkpoint
+    from aifashion.training import check_checkpoint
 
     ck = torch.load(path, map_location=map_location, weights_only=False)
     if isinstance(ck, dict) and "format" not in ck and "config" in ck and "ema" in ck:
         # written before the shared checkpoint format: same contents under older key names
         return {**ck, "format": CKPT_FORMAT, "model_config": ck["config"], "elapsed_s": ck.get("elapsed", 0.0)}
-    return read_checkpoint(path, CKPT_FORMAT, map_location, what="segmenter")
+    return check_checkpoint(ck, CKPT_FORMAT, path, what="segmenter")
 
 
 def export_checkpoint(
