@@ -41,7 +41,7 @@ __all__ = [
     "read_checkpoint",
     "check_checkpoint",
     "dist_info",
-    "init_distributed",
+    "distributed",
 ]
 
 AMP_CHOICES = ("auto", "bf16", "off")
@@ -129,10 +129,15 @@ def dist_info() -> tuple[int, int, int]:
     return world, int(os.environ.get("RANK", "0")), int(os.environ.get("LOCAL_RANK", "0"))
 
 
-def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
+@contextlib.contextmanager
+def distributed(device: torch.device) -> Iterator[tuple[int, int, torch.device]]:
     """Join the ``torchrun`` process group when there is one (nccl on CUDA, each process its
-    local GPU; gloo on CPU). Returns (world size, rank, this process's device)."""
+    local GPU; gloo on CPU) and leave it on exit. Yields (world size, rank, this process's device).
+
+    Leaving matters: a process that exits with the group still open can abort in the
+    communication threads' teardown ("terminate called without an active exception")."""
     world, rank, local = dist_info()
+    joined = False
     if world > 1:
         import torch.distributed as dist
 
@@ -141,4 +146,11 @@ def init_distributed(device: torch.device) -> tuple[int, int, torch.device]:
             torch.cuda.set_device(device)
         if not dist.is_initialized():
             dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
-    return world, rank, device
+            joined = True
+    try:
+        yield world, rank, device
+        if joined:
+            dist.barrier()  # nobody leaves while another still talks
+    finally:
+        if joined:
+            dist.destroy_process_group()

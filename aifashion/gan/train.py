@@ -36,7 +36,7 @@ from aifashion.gan.checkpoint import load_checkpoint, restore_rng, rng_states, s
 from aifashion.gan.grow import grow_if_without_waves
 from aifashion.gan.models import build_model
 from aifashion.gan.runfiles import fixed_inputs, save_grid, write_loss_log
-from aifashion.training import check_amp, ema_decay, ema_update, init_distributed, precision, threads
+from aifashion.training import check_amp, distributed, ema_decay, ema_update, precision, threads
 
 
 @dataclass
@@ -259,14 +259,13 @@ def train_gan(cfg: TrainConfig) -> TrainResult:
     """
     if cfg.out_dir is None:
         raise ValueError("out_dir is required")
-    with threads(cfg.threads):
-        return _train(cfg, Path(cfg.out_dir).expanduser().resolve(), _data_dir(cfg))
+    with threads(cfg.threads), distributed(resolve_device(cfg.device)) as (world, rank, device):
+        return _train(cfg, Path(cfg.out_dir).expanduser().resolve(), _data_dir(cfg), world, rank, device)
 
 
-def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path) -> TrainResult:
+def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path, world: int, rank: int, device: torch.device) -> TrainResult:
     from aifashion.data.resident import ResidentPatternData
 
-    world, rank, device = init_distributed(resolve_device(cfg.device))
     distributed, main = world > 1, rank == 0
     bf16, mf = precision(device, cfg.amp, cfg.channels_last)
     ckpt_path = out_dir / "checkpoint.pt"
