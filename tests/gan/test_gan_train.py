@@ -351,3 +351,36 @@ def test_export_load_round_trip(fingercamera_dir, tmp_path, one_thread):
     assert abs(h - std.render_array("floral", [7], 64).astype(int)).mean() < 2
     with pytest.raises(FileNotFoundError):
         export_generator(tmp_path / "missing.pt", tmp_path / "x.safetensors")
+
+
+def test_conditioning_ramp_starts_unconditional_and_resumes_exactly(fingercamera_dir, tmp_path, one_thread):
+    """cond_ramp=(3, 5): steps 0-2 train an unconditional pair (no gradient reaches either class
+    embedding, which keeps its initial value), then the conditioning ramps in and the embeddings
+    move; 3 steps + resume to 6 equals 6 straight."""
+    from aifashion.gan.models import build_model
+
+    def embeds(state: dict) -> dict:
+        return {
+            k: v for k, v in state.items() if k.endswith(("G.embed.weight", "D.embed.parametrizations.weight.original"))
+        }
+
+    early = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "split", cond_ramp=(3, 5), steps=3))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(3)  # tiny_cfg's seed: the trainer's initialisation
+        pair = build_model("tileable", **TINY_MODEL, n_classes=6, image_size=32)
+    init = {f"G.{k}": v for k, v in pair.generator.state_dict().items()}
+    init |= {f"D.{k}": v for k, v in pair.discriminator.state_dict().items()}
+    ck = _state(torch.load(early.checkpoint, weights_only=False))
+    names = embeds(ck)
+    assert any(k.startswith("G.") for k in names) and any(k.startswith("D.") for k in names)
+    assert all(torch.equal(ck[k], init[k]) for k in names)
+    assert not torch.equal(ck["G.to_rgb.weight"], init["G.to_rgb.weight"])  # the rest trained
+    resumed = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "split", cond_ramp=(3, 5), steps=6))
+    straight = train_gan(tiny_cfg(fingercamera_dir, tmp_path / "straight", cond_ramp=(3, 5), steps=6))
+    a, b = (_state(torch.load(r.checkpoint, weights_only=False)) for r in (resumed, straight))
+    assert resumed.resumed_from == 3 and all(torch.equal(a[k], b[k]) for k in a)
+    assert all(not torch.equal(b[k], init[k]) for k in names)
+    with pytest.raises(ValueError, match="cond_ramp"):
+        tiny_cfg(fingercamera_dir, tmp_path, cond_ramp=(5, 5))
+    with pytest.raises(ValueError, match="tileable"):
+        tiny_cfg(fingercamera_dir, tmp_path, model="dcgan", cond_ramp=(0, 5))

@@ -344,7 +344,8 @@ class TileableDiscriminator(nn.Module):
     image ``(B, 3, S, S)`` in [-1, 1] + labels ``(B,)`` -> realness score ``(B,)`` (logits).
 
     ``S`` any multiple of 16. Spectral-normalised stride-2 convs (zero padding), LeakyReLU 0.2,
-    global sum pooling to features ``phi``; score = ``w . phi + <embed(y), phi>``.
+    global sum pooling to features ``phi``; score = ``w . phi + cond <embed(y), phi>`` (``cond``
+    = 1 unless training ramps the class conditioning in: 0 is an unconditional critic).
     """
 
     def __init__(self, cfg: TileableConfig) -> None:
@@ -367,9 +368,10 @@ class TileableDiscriminator(nn.Module):
         self.linear = sn(nn.Linear(8 * d, 1))
         self.embed = sn(nn.Embedding(cfg.n_classes, 8 * d))
 
-    def logits(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def logits(self, x: torch.Tensor, y: torch.Tensor, cond: float = 1.0) -> torch.Tensor:
         phi = self.main(x).sum(dim=(2, 3)).float()  # (B, 8d)
-        return self.linear(phi).squeeze(1) + (self.embed(y) * phi).sum(1)
+        proj = (self.embed(y) * phi).sum(1)  # (B,) the class term
+        return self.linear(phi).squeeze(1) + (proj if cond == 1 else cond * proj)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.logits(x, y)
