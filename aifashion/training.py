@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import platform
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,7 +114,11 @@ def read_checkpoint(path: str | os.PathLike, format: str, map_location: Any = "c
     Raises:
         ValueError: the file holds no such checkpoint (``what`` names it in the message).
     """
-    return check_checkpoint(torch.load(path, map_location=map_location, weights_only=False), format, path, what)
+    try:
+        ck = torch.load(path, map_location=map_location, weights_only=False)
+    except (pickle.UnpicklingError, EOFError, RuntimeError) as e:  # not a torch file, or a damaged one
+        raise ValueError(f"{path} is not an aifashion {what or format} checkpoint ({type(e).__name__})") from None
+    return check_checkpoint(ck, format, path, what)
 
 
 def check_checkpoint(ck: Any, format: str, path: str | os.PathLike = "", what: str = "") -> dict:

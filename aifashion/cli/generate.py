@@ -61,13 +61,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "the height), half-brick (each row moved right by half the width); neighbours meet without a seam",
     )
     p.add_argument("--dpi", type=_dpi_arg, default=None, help="print resolution stored in the PNG (10-4800)")
+    p.add_argument(
+        "--candidates", type=int, default=None, metavar="N",
+        help="draw N latents for the seed and render the one the generator's critic scores best "
+        "(1-64; default: the generator's own, written on its card)",
+    )  # fmt: skip
     p.add_argument("--weights", help="an exported generator .safetensors (default: the shipped one)")
     p.add_argument("--device", default="cpu")
 
 
 def run(args: argparse.Namespace) -> int:
     gen = load_generator(args.weights, device=args.device)
-    img = gen.render(args.category, seed=args.seed, size=args.size, mix=list(args.mix) or None, palette=args.palette)
+    mix = list(args.mix) or None
+    img = gen.render(args.category, args.seed, args.size, mix, args.palette, candidates=args.candidates)
     unit = repeat_unit(img, args.repeat)
     out = save_repeat(unit, args.out, args.dpi)
     extra = f", {args.repeat} repeat" + (f", {args.dpi:g} dpi" if args.dpi else "")

@@ -95,6 +95,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="stop (with a checkpoint) once the run's training time, across resumes, reaches this many seconds "
         "(0: no limit)",
     )  # fmt: skip
+    p.add_argument(
+        "--init-from", default=S, metavar="STATE_DIR",
+        help="start from a compact state (written by --pack) when out-dir holds no checkpoint yet",
+    )  # fmt: skip
+    p.add_argument("--pack", metavar="STATE_DIR", help="after training, write the compact state there (G, EMA, D)")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if out-dir holds a checkpoint")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--dry-run", action="store_true", help="tiny run: 2 steps, batch 4, 4 images per class")
@@ -132,4 +137,8 @@ def run(args: argparse.Namespace) -> int:
         if args.export:
             out = export_generator(res.checkpoint, args.export)
             print(f"exported {out}")
+        if args.pack:
+            from aifashion.gan.checkpoint import pack_checkpoint
+
+            print(f"compact state {pack_checkpoint(res.checkpoint, args.pack)} (continue with --init-from)")
     return 0

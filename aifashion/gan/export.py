@@ -60,6 +60,8 @@ def export_generator(
     ema: bool = True,
     extra: dict | None = None,
     bn_batches: int = 8,
+    critic: bool = False,
+    candidates: int = 1,
 ) -> Path:
     """Write a checkpoint's (EMA) generator as ``out_path`` (safetensors) + ``out_path.json``.
 
@@ -72,6 +74,10 @@ def export_generator(
         extra: more JSON fields (e.g. measured metrics) under ``"extra"``.
         bn_batches: re-estimate the BatchNorm statistics of the exported weights over this many
             random batches (:func:`recompute_bn_stats`); 0 keeps the checkpoint's.
+        critic: also write the discriminator (keys ``critic.*``), which lets the generator choose
+            among candidates (:meth:`aifashion.gan.generate.PatternGenerator.pick_seeds`);
+            the tileable model only.
+        candidates: the default number of candidates recorded in the JSON (with ``critic``).
 
     Returns:
         The safetensors path. The JSON holds ``format``, ``model``, ``config`` (``asdict``),
@@ -114,6 +120,14 @@ def export_generator(
     }
     if extra:
         info["extra"] = extra
+    if critic:
+        if ck["model"] != model:
+            raise ValueError(f"a {ck['model']} checkpoint's discriminator cannot be exported as a critic")
+        state = {**state, **{f"critic.{k}": v for k, v in ck["D"].items()}}
+        info["critic"] = "the training discriminator: best of `candidates` latents by its logit"
+        info["candidates"] = int(candidates)
+    elif candidates != 1:
+        raise ValueError("candidates > 1 needs critic=True")
     return save_generator(state, model, config, ck["classes"], out_path, dtype, **info)
 
 

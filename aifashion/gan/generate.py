@@ -12,8 +12,14 @@ file pair alone rebuilds the net. The tileable generator renders any size (inter
 multiple of its 16-pixel latent cell, resampled with wrap-around when the size is not such a
 multiple, so the result still tiles); the baseline renders only its native size.
 
+**Candidates.** An export may carry the discriminator it was trained against (the *critic*,
+keys ``critic.*``). ``render(..., candidates=N)`` then draws N latents for the seed (the first
+is the seed's own), scores each at the training canvas (64 px) by the critic's logit for the
+category, and renders the best one: a best-of-N discriminator selection, at the cost of N small
+renders. ``candidates=None`` takes the export's measured default (``meta["candidates"]``, else 1).
+
 CLI: ``aifashion generate --category NAME --seed N --size PX --out FILE.png [--mix NAME:W]
-[--palette "#RRGGBB,#RRGGBB"]``.
+[--palette "#RRGGBB,#RRGGBB"] [--candidates N]``.
 """
 
 from __future__ import annotations
@@ -81,6 +87,8 @@ class PatternGenerator:
         config: the model config dataclass.
         meta: the export's JSON (training info etc.).
         native_size: the baseline's only size; ``None`` for the tileable model (any size).
+        critic: the discriminator that scores candidates, or ``None`` (then only 1 candidate).
+        candidates: the export's default number of candidates (1 without a critic).
     """
 
     def __init__(
@@ -91,8 +99,10 @@ class PatternGenerator:
         meta: dict,
         device: torch.device,
         bf16: bool = False,
+        critic: torch.nn.Module | None = None,
     ) -> None:
         self.model = model.eval().requires_grad_(False)
+        self.critic = critic.eval().requires_grad_(False) if critic is not None else None
         self.model_name = model_name
         self.config = model.cfg
         self.classes = list(classes)
@@ -101,6 +111,7 @@ class PatternGenerator:
         self.bf16 = bf16
         self.native_size = self.config.image_size if model_name == "dcgan" else None
         self.cell = getattr(self.config, "cell", None)
+        self.candidates = int(meta.get("candidates", 1)) if critic is not None else 1
 
     # ------------------------------------------------------------------ inputs
     def class_weights(self, category: str, mix: Mix = None) -> torch.Tensor:
@@ -154,6 +165,34 @@ class PatternGenerator:
         noise = self.model.make_noise(1, self._canvas(size), g, device="cpu")
         return {k: v.to(self.device) for k, v in noise.items()}
 
+    # ------------------------------------------------------------------ candidates
+    def candidate_seeds(self, seed: int, n: int) -> list[int]:
+        """The ``n`` latent seeds drawn for ``seed``: ``seed`` itself, then ``n - 1`` derived ones."""
+        ss = np.random.SeedSequence([abs(int(seed)), int(seed < 0)])
+        return [int(seed)] + [int(v) for v in ss.generate_state(max(n - 1, 0), np.uint64) % (2**63)]
+
+    @torch.no_grad()
+    def pick_seeds(
+        self, categories: Sequence[str], seeds: Sequence[int], candidates: int | None = None, mix: Mix = None
+    ) -> list[int]:
+        """For each (category, seed), the latent seed rendered: of ``candidates`` (None: the
+        export's default) latents, the one the critic scores highest at the training canvas."""
+        n = self.candidates if candidates is None else candidates
+        if not isinstance(n, (int, np.integer)) or not 1 <= n <= 64:
+            raise ValueError(f"candidates must be an integer in 1..64, not {n!r}")
+        if n == 1:
+            return [int(s) for s in seeds]
+        if self.critic is None:
+            raise ValueError("this generator has no critic to choose among candidates: use candidates=1")
+        size = self.config.image_size  # the canvas the critic was trained on
+        out = []
+        for category, seed in zip(categories, seeds):
+            cands = self.candidate_seeds(seed, n)
+            x = self._render([category] * n, cands, size, mix)
+            y = torch.full((n,), self._index(category), dtype=torch.long, device=self.device)
+            out.append(cands[int(self.critic.logits(x, y).argmax())])
+        return out
+
     # ------------------------------------------------------------------ rendering
     @torch.no_grad()
     def render_tensor(
@@ -171,7 +210,13 @@ class PatternGenerator:
         return x
 
     def render(
-        self, category: str, seed: int = 0, size: int = 256, mix: Mix = None, palette: Palette = None
+        self,
+        category: str,
+        seed: int = 0,
+        size: int = 256,
+        mix: Mix = None,
+        palette: Palette = None,
+        candidates: int | None = None,
     ) -> Image.Image:
         """One pattern as a PIL RGB image of ``size x size``; seamless for the tileable model.
 
@@ -183,8 +228,10 @@ class PatternGenerator:
             palette: recolour to 2-4 colours, keeping structure and shading
                 (:func:`aifashion.gan.palette.recolor`): ``"#RRGGBB,#RRGGBB"``, a named palette
                 such as ``"terracotta"``, or a list of ``"#RRGGBB"`` / ``(r, g, b)``.
+            candidates: best of this many latents by the critic (:meth:`pick_seeds`); None: the
+                export's default.
         """
-        return self.render_batch([category], [seed], size, mix, palette)[0]
+        return self.render_batch([category], [seed], size, mix, palette, candidates)[0]
 
     def render_batch(
         self,
@@ -193,14 +240,23 @@ class PatternGenerator:
         size: int = 256,
         mix: Mix = None,
         palette: Palette = None,
+        candidates: int | None = None,
     ) -> list[Image.Image]:
-        """Several patterns at once (one forward pass); ``mix`` and ``palette`` apply to each."""
+        """Several patterns at once (one forward pass); ``mix``, ``palette`` and ``candidates``
+        apply to each."""
+        colors = None
         if palette is not None:
-            from aifashion.gan.palette import recolor, resolve_palette
+            from aifashion.gan.palette import resolve_palette
 
             colors = resolve_palette(palette)  # a bad palette fails before rendering
-            return [recolor(im, colors) for im in _to_pil(self._render(categories, seeds, size, mix))]
-        return _to_pil(self._render(categories, seeds, size, mix))
+        if self.native_size is None or candidates not in (None, 1):
+            seeds = self.pick_seeds(categories, seeds, candidates, mix)
+        images = _to_pil(self._render(categories, seeds, size, mix))
+        if colors is None:
+            return images
+        from aifashion.gan.palette import recolor
+
+        return [recolor(im, colors) for im in images]
 
     def render_array(
         self, categories: Sequence[str] | str, seeds: Sequence[int], size: int = 256, mix: Mix = None, batch: int = 32
@@ -271,7 +327,7 @@ def load_generator(
 
     from aifashion.device import bf16_supported, resolve_device
     from aifashion.gan.export import EXPORT_FORMAT
-    from aifashion.gan.models import build_generator
+    from aifashion.gan.models import build_critic, build_generator
 
     p = Path(path) if path is not None else DEFAULT_WEIGHTS
     if not p.is_file():
@@ -293,7 +349,13 @@ def load_generator(
     dev = resolve_device(device)
     model = build_generator(meta["model"], meta["config"])
     state = {k: (v.float() if v.is_floating_point() else v) for k, v in load_file(str(p)).items()}
+    critic_state = {k[len("critic.") :]: state.pop(k) for k in [k for k in state if k.startswith("critic.")]}
     model.load_state_dict(state, strict=True)
     model.to(dev)
+    critic = None
+    if critic_state:
+        critic = build_critic(meta["model"], meta["config"])
+        critic.load_state_dict(critic_state, strict=True)
+        critic.to(dev)
     use_bf16 = bf16_supported(dev) if bf16 == "auto" else bool(bf16)
-    return PatternGenerator(model, meta["model"], meta["classes"], meta, dev, bf16=use_bf16)
+    return PatternGenerator(model, meta["model"], meta["classes"], meta, dev, bf16=use_bf16, critic=critic)

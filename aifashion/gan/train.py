@@ -32,7 +32,14 @@ import torch.nn.functional as F
 from aifashion.atomic import atomic_write_text
 from aifashion.device import resolve_device
 from aifashion.gan.augment import diff_augment, parse_policy
-from aifashion.gan.checkpoint import load_checkpoint, restore_rng, rng_states, save_checkpoint, stream_seed
+from aifashion.gan.checkpoint import (
+    load_checkpoint,
+    restore_rng,
+    rng_states,
+    save_checkpoint,
+    stream_seed,
+    unpack_checkpoint,
+)
 from aifashion.gan.grow import grow_if_without_waves
 from aifashion.gan.models import build_model
 from aifashion.gan.runfiles import fixed_inputs, save_grid, write_loss_log
@@ -82,6 +89,7 @@ class TrainConfig:
     threads: int | None = None  # torch.set_num_threads for this process (CPU), restored after
     time_limit_s: float | None = None  # stop (with a checkpoint) after this much training time (<= 0: none)
     grow_waves: bool = False  # a checkpoint without zigzag waves is first grown by model_config's n_zigzags
+    init_from: str | None = None  # a compact state folder (gan.checkpoint.pack_checkpoint) to start from
     progress: bool = True  # tqdm bar
     dry_run: bool = False  # tiny: 2 steps, batch 4, 4 images per class, data_size 96
 
@@ -287,6 +295,10 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path, world: int, rank: in
     distributed, main = world > 1, rank == 0
     bf16, mf = precision(device, cfg.amp, cfg.channels_last)
     ckpt_path = out_dir / "checkpoint.pt"
+    if cfg.init_from and cfg.resume and not ckpt_path.is_file():
+        if main:
+            unpack_checkpoint(cfg.init_from, ckpt_path)
+        _agree(False, distributed, device)  # the other processes wait for the file
     if cfg.grow_waves and cfg.resume and ckpt_path.is_file():
         if main:
             grow_if_without_waves(ckpt_path, int(cfg.model_config.get("n_zigzags", 0)))
@@ -303,7 +315,8 @@ def _train(cfg: TrainConfig, out_dir: Path, data_dir: Path, world: int, rank: in
     if cfg.resume and ckpt_path.is_file():
         ck = load_checkpoint(ckpt_path, device, model=cfg.model, config=pair.config)  # refuses another config
         for key in ("G_core", "D_core", "G_ema", "optG", "optD"):
-            getattr(n, key).load_state_dict(ck[key.replace("_core", "")])
+            if ck[key.replace("_core", "")] is not None:  # optimisers: None in an unpacked compact state
+                getattr(n, key).load_state_dict(ck[key.replace("_core", "")])
         for opt, lr_now in ((n.optG, cfg.lr), (n.optD, cfg.lr if cfg.lr_d is None else cfg.lr_d)):
             for group in opt.param_groups:  # a resumed phase runs at its own rates
                 group["lr"] = lr_now

@@ -44,6 +44,7 @@ __all__ = [
     "make_config",
     "build_model",
     "build_generator",
+    "build_critic",
     "generator_spec",
     "DCGANConfig",
     "Generator",
@@ -138,6 +139,12 @@ def generator_spec(name: str, config: dict) -> tuple[str, dict]:
 
 
 def build_generator(name: str, config: dict) -> nn.Module:
-    """Rebuild only the generator from a saved ``asdict(config)`` (exports carry no discriminator)."""
+    """Rebuild only the generator from a saved ``asdict(config)``."""
     gen, gconf = generator_spec(name, config)
     return MODELS.get(gen).generator(make_config(gen, gconf))
+
+
+def build_critic(name: str, config: dict) -> nn.Module:
+    """Rebuild the discriminator an export carries as its critic (``critic.*`` keys), from the
+    export's generator name and config."""
+    return MODELS.get(name).discriminator(make_config(name, config))
