@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from aifashion import paths
+from aifashion.data.colour import apply_gains, grey_world_gains
 from aifashion.gan.generate import load_generator
 from aifashion.metrics.classifier_train import heldout_split
 from aifashion.metrics.evaluate import render_for_evaluation
@@ -47,6 +48,14 @@ def main() -> int:
     ap.add_argument("--compare", action="append", default=[], metavar="NAME=FILE", help="more generators")
     ap.add_argument("--data-dir", default=None)
     ap.add_argument("--per-class", type=int, default=32, help="samples per class (seeds 0..N-1)")
+    ap.add_argument(
+        "--candidates", type=int, default=None, help="best of N by each generator's critic (default: its own)"
+    )
+    ap.add_argument(
+        "--white-balance",
+        action="store_true",
+        help="balance the real photos' colour as a set (grey world), for generators that render with colour_gains",
+    )
     ap.add_argument("--views-per-photo", type=int, default=12)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="write the report here as JSON")
@@ -57,6 +66,8 @@ def main() -> int:
         raise SystemExit("set AIFASHION_DATA or pass --data-dir")
     t0 = time.time()
     images, labels, classes = load_real_patterns(root / paths.FINGERCAMERA, size=256)
+    if args.white_balance:
+        images = apply_gains(images, grey_world_gains(images))
     train, held = heldout_split(labels, 0.2, seed=0)
     net = InceptionFeatures()
     tv, ti = views(images[train], args.views_per_photo, seed=1, augment=True)
@@ -71,7 +82,10 @@ def main() -> int:
     gens = {"generator": args.generator} | dict(c.split("=", 1) for c in args.compare)
     for name, path in gens.items():
         gen = load_generator(path)
-        x, intended = render_for_evaluation(gen, per_class=args.per_class, size=64)
+        if (gen.colour_gains is not None) != args.white_balance:
+            print(f"warning: {name} renders {'with' if gen.colour_gains is not None else 'without'} colour gains, "
+                  f"the real photos are {'' if args.white_balance else 'not '}balanced")  # fmt: skip
+        x, intended = render_for_evaluation(gen, per_class=args.per_class, size=64, candidates=args.candidates)
         if intended is None:
             print(f"{name}: unconditional, no class to judge")
             continue

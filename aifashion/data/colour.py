@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["grey_world_gains", "apply_gains"]
+__all__ = ["grey_world_gains", "apply_gains", "folder_gains"]
 
 
 def grey_world_gains(images: np.ndarray, max_gain: float = 2.0) -> np.ndarray:
@@ -42,3 +42,14 @@ def apply_gains(images: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """uint8 ``images`` (..., 3) times per-channel ``gains``, rounded and clipped to 0..255 (uint8)."""
     g = np.asarray(gains, np.float32).reshape(3)
     return np.rint(np.asarray(images, np.float32) * g).clip(0, 255).astype(np.uint8)
+
+
+def folder_gains(folder, size: int = 256) -> np.ndarray:
+    """:func:`grey_world_gains` of a whole pattern folder (``folder/<class>/<image>``), decoded as
+    the trainer holds it (``size`` x ``size``): float32 (3,)."""
+    from aifashion.data.folders import load_pattern_images, scan_pattern_folder
+
+    images, _ = load_pattern_images(scan_pattern_folder(folder), size)
+    if len(images) == 0:
+        raise ValueError(f"no readable images in {folder}")
+    return grey_world_gains(images)

@@ -62,6 +62,7 @@ def export_generator(
     bn_batches: int = 8,
     critic: bool = False,
     candidates: int = 1,
+    colour_gains: Sequence[float] | None = None,
 ) -> Path:
     """Write a checkpoint's (EMA) generator as ``out_path`` (safetensors) + ``out_path.json``.
 
@@ -78,6 +79,8 @@ def export_generator(
             among candidates (:meth:`aifashion.gan.generate.PatternGenerator.pick_seeds`);
             the tileable model only.
         candidates: the default number of candidates recorded in the JSON (with ``critic``).
+        colour_gains: per-channel gains every render is multiplied by (e.g. the training set's
+            grey world, :func:`aifashion.data.colour.folder_gains`); None: none.
 
     Returns:
         The safetensors path. The JSON holds ``format``, ``model``, ``config`` (``asdict``),
@@ -128,7 +131,32 @@ def export_generator(
         info["candidates"] = int(candidates)
     elif candidates != 1:
         raise ValueError("candidates > 1 needs critic=True")
+    if colour_gains is not None:
+        info["colour_gains"] = _gains(colour_gains)
     return save_generator(state, model, config, ck["classes"], out_path, dtype, **info)
+
+
+def _gains(gains: Sequence[float]) -> list[float]:
+    g = [round(float(v), 4) for v in gains]
+    if len(g) != 3 or not all(0.25 <= v <= 4 for v in g):
+        raise ValueError(f"colour_gains must be 3 gains in [0.25, 4], not {list(gains)}")
+    return g
+
+
+def set_colour_gains(path: str | os.PathLike, gains: Sequence[float] | None) -> Path:
+    """Write ``gains`` (None: remove them) into an existing export (its JSON and the safetensors'
+    metadata; the weights are rewritten unchanged). Returns the safetensors path."""
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    if meta.get("format") != EXPORT_FORMAT:
+        raise ValueError(f"{path} is not an aifashion generator export")
+    info = {k: v for k, v in meta.items() if k not in ("format", "model", "config", "classes", "dtype", "colour_gains")}
+    if gains is not None:
+        info["colour_gains"] = _gains(gains)
+    state = load_file(str(path))
+    return save_generator(state, meta["model"], meta["config"], meta["classes"], path, meta["dtype"], **info)
 
 
 def save_generator(

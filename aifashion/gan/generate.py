@@ -12,6 +12,12 @@ file pair alone rebuilds the net. The tileable generator renders any size (inter
 multiple of its 16-pixel latent cell, resampled with wrap-around when the size is not such a
 multiple, so the result still tiles); the baseline renders only its native size.
 
+**Colour.** An export may carry ``colour_gains`` (one gain per RGB channel, the set-wide grey
+world of its training photos: :mod:`aifashion.data.colour`): every render is multiplied by
+them, which takes the camera's colour cast out of what the generator learned -- exactly what
+training on the balanced photos would aim at, as the same gains apply to every photo.
+:meth:`PatternGenerator.render_tensor` stays the raw output.
+
 **Candidates.** An export may carry the discriminator it was trained against (the *critic*,
 keys ``critic.*``). ``render(..., candidates=N)`` then draws N latents for the seed (the first
 is the seed's own), scores each at the training canvas (64 px) by the critic's logit for the
@@ -88,6 +94,7 @@ class PatternGenerator:
         meta: the export's JSON (training info etc.).
         native_size: the baseline's only size; ``None`` for the tileable model (any size).
         critic: the discriminator that scores candidates, or ``None`` (then only 1 candidate).
+        colour_gains: float ``(1, 3, 1, 1)`` gains applied to every render, or ``None``.
         candidates: the export's default number of candidates (1 without a critic).
     """
 
@@ -112,6 +119,8 @@ class PatternGenerator:
         self.native_size = self.config.image_size if model_name == "dcgan" else None
         self.cell = getattr(self.config, "cell", None)
         self.candidates = int(meta.get("candidates", 1)) if critic is not None else 1
+        gains = meta.get("colour_gains")
+        self.colour_gains = torch.tensor(gains, dtype=torch.float32).view(1, 3, 1, 1) if gains else None
 
     # ------------------------------------------------------------------ inputs
     def class_weights(self, category: str, mix: Mix = None) -> torch.Tensor:
@@ -188,7 +197,7 @@ class PatternGenerator:
         out = []
         for category, seed in zip(categories, seeds):
             cands = self.candidate_seeds(seed, n)
-            x = self._render([category] * n, cands, size, mix)
+            x = self._render([category] * n, cands, size, mix, raw=True)  # what the critic was trained on
             y = torch.full((n,), self._index(category), dtype=torch.long, device=self.device)
             out.append(cands[int(self.critic.logits(x, y).argmax())])
         return out
@@ -259,18 +268,33 @@ class PatternGenerator:
         return [recolor(im, colors) for im in images]
 
     def render_array(
-        self, categories: Sequence[str] | str, seeds: Sequence[int], size: int = 256, mix: Mix = None, batch: int = 32
+        self,
+        categories: Sequence[str] | str,
+        seeds: Sequence[int],
+        size: int = 256,
+        mix: Mix = None,
+        batch: int = 32,
+        candidates: int | None = None,
     ) -> np.ndarray:
-        """uint8 ``(N, size, size, 3)``; a single category name applies to every seed."""
+        """uint8 ``(N, size, size, 3)``; a single category name applies to every seed;
+        ``candidates`` as in :meth:`render`."""
         if isinstance(categories, str):
             categories = [categories] * len(seeds)
+        if self.native_size is None or candidates not in (None, 1):
+            seeds = self.pick_seeds(categories, seeds, candidates, mix)
         out = []
         for i in range(0, len(seeds), batch):
             x = self._render(categories[i : i + batch], seeds[i : i + batch], size, mix)
             out.append(((x.clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, size, size, 3), np.uint8)
 
-    def _render(self, categories, seeds, size, mix) -> torch.Tensor:
+    def balance(self, x: torch.Tensor) -> torch.Tensor:
+        """Raw output ``(B, 3, H, W)`` in [-1, 1] -> with the export's colour gains (clipped)."""
+        if self.colour_gains is None:
+            return x
+        return ((x + 1) * self.colour_gains.to(x.device) - 1).clamp(-1, 1)
+
+    def _render(self, categories, seeds, size, mix, raw: bool = False) -> torch.Tensor:
         if len(categories) != len(seeds):
             raise ValueError("categories and seeds must have the same length")
         if mix and self.model_name != "tileable":
@@ -278,7 +302,8 @@ class PatternGenerator:
         weights = torch.stack([self.class_weights(c, mix) for c in categories])
         noises = [self.latent(s, size) for s in seeds]
         noise = {k: torch.cat([n[k] for n in noises]) for k in noises[0]}
-        return self.render_tensor(noise, weights, size)
+        x = self.render_tensor(noise, weights, size)
+        return x if raw else self.balance(x)
 
     def interpolate(
         self, category: str, seed_a: int, seed_b: int, steps: int = 8, size: int = 256, category_b: str | None = None
@@ -303,7 +328,7 @@ class PatternGenerator:
                     z[k] = za[k] + t * d
                 else:
                     z[k] = _slerp(za[k], zb[k], t)
-            imgs += _to_pil(self.render_tensor(z, ((1 - t) * wa + t * wb)[None], size))
+            imgs += _to_pil(self.balance(self.render_tensor(z, ((1 - t) * wa + t * wb)[None], size)))
         return imgs
 
 

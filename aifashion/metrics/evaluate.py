@@ -173,13 +173,15 @@ def evaluate_samples(
 
 
 def render_for_evaluation(
-    generator, per_class: int = 64, size: int = 64, seed: int = 0, batch: int = 32
+    generator, per_class: int = 64, size: int = 64, seed: int = 0, batch: int = 32, candidates: int | None = None
 ) -> tuple[torch.Tensor, list[str] | None]:
     """Render ``per_class`` patterns of each of ``generator.classes`` (seeds ``seed..seed+n-1``).
 
     Args:
         generator: an :class:`aifashion.gan.generate.PatternGenerator` (ours or the baseline).
         size: side in pixels (the baseline renders only its native size).
+        candidates: best of this many latents per seed by the generator's critic (None: the
+            export's default, what users see; 1: the seed's own latent).
 
     Returns:
         ``(images float (N, 3, size, size) in [-1, 1], intended class names)``; the names are
@@ -189,7 +191,7 @@ def render_for_evaluation(
     classes = list(generator.classes)
     seeds = list(range(seed, seed + per_class))
     cats = [c for c in classes for _ in seeds]
-    arr = generator.render_array(cats, seeds * len(classes), size=size, batch=batch)
+    arr = generator.render_array(cats, seeds * len(classes), size=size, batch=batch, candidates=candidates)
     x = images_to_tensor(arr)
     conditional = generator.model_name != "dcgan" or len(classes) == 1
     return x, (cats if conditional else None)
@@ -242,6 +244,7 @@ class RealReference:
         photo_size: int = 256,
         max_per_class: int | None = None,
         seed: int = 0,
+        gains=None,
     ) -> RealReference:
         """Load the real photos of ``data_dir`` (``root/<class>/<image>``) and measure them.
 
@@ -256,8 +259,12 @@ class RealReference:
                 ``data_size``).
             max_per_class: use at most this many photos per class (chosen with ``seed``).
             seed: seeds the choice of photos and the views.
+            gains: per-channel gains applied to the photos (a generator's ``colour_gains``:
+                compare like with like), or None.
         """
-        images, labels, classes = load_real_patterns(data_dir, size=photo_size, max_per_class=max_per_class, seed=seed)
+        images, labels, classes = load_real_patterns(
+            data_dir, size=photo_size, max_per_class=max_per_class, seed=seed, gains=gains
+        )
         return cls.from_photos(
             classifier, images, labels, classes, n_views=n_views, scale=scale, size=size, per_class=per_class, seed=seed
         )

@@ -18,9 +18,15 @@ __all__ = ["fixed_views", "load_real_patterns", "random_views"]
 
 
 def load_real_patterns(
-    folder, size: int = 128, classes: Sequence[str] | None = None, max_per_class: int | None = None, seed: int = 0
+    folder,
+    size: int = 128,
+    classes: Sequence[str] | None = None,
+    max_per_class: int | None = None,
+    seed: int = 0,
+    gains: Sequence[float] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Decode a pattern folder (``root/<class>/<image>``) for the metrics.
+    """Decode a pattern folder (``root/<class>/<image>``) for the metrics; ``gains``: multiply
+    every photo by these per-channel gains (to compare with a generator that renders with them).
 
     Returns:
         ``(images uint8 (N, size, size, 3), labels int64 (N,), classes)``.
@@ -31,6 +37,10 @@ def load_real_patterns(
     images, labels = load_pattern_images(pf, size)
     if len(images) == 0:
         raise ValueError(f"no readable images in {folder}")
+    if gains is not None:
+        from aifashion.data.colour import apply_gains
+
+        images = apply_gains(images, np.asarray(gains, np.float32))
     return images, labels, list(pf.classes)
 
 

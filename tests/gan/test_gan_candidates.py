@@ -1,5 +1,6 @@
-"""Candidates (aifashion.gan.generate): an export that carries its critic renders the best of N
-latents by the critic's logit; the choice is seeded, and N is the export's default or the caller's."""
+"""Candidates and colour (aifashion.gan.generate): an export that carries its critic renders the best
+of N latents by the critic's logit (seeded; N the export's default or the caller's); an export's
+colour gains apply to every render."""
 
 from __future__ import annotations
 
@@ -95,3 +96,39 @@ def test_cli_candidates(run, tmp_path, capsys):
     assert np.array_equal(np.asarray(Image.open(out)), np.asarray(gen.render("zigzag", best, 64, candidates=1)))
     assert cli_main(args + ["--candidates", "65"]) == 2
     assert "1..64" in capsys.readouterr().err
+
+
+def test_colour_gains_apply_to_every_render_and_not_to_the_critic(run, tmp_path):
+    from aifashion.gan.export import set_colour_gains
+
+    path = export_generator(run, tmp_path / "g.safetensors", critic=True, candidates=3)
+    plain = load_generator(path, bf16=False)
+    gains = [1.25, 0.97, 0.85]
+    set_colour_gains(path, gains)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["colour_gains"] == gains and meta["candidates"] == 3  # the rest of the JSON kept
+    warm = load_generator(path, bf16=False)
+    raw = plain.render_array("floral", [1, 2], size=64).astype(np.float32)
+    bal = warm.render_array("floral", [1, 2], size=64).astype(np.float32)
+    # the same picks (the critic scores raw output), each channel times its gain (rounding, clipping)
+    assert warm.pick_seeds(["floral"], [1]) == plain.pick_seeds(["floral"], [1])
+    expect = np.clip(raw * np.array(gains, np.float32), 0, 255)
+    assert np.abs(bal - expect).max() <= 2.0
+    assert bal[..., 0].mean() > raw[..., 0].mean() and bal[..., 2].mean() < raw[..., 2].mean()
+    pil = np.asarray(warm.render("floral", seed=1, size=64)).astype(np.float32)
+    assert np.abs(pil - bal[0]).max() <= 1.0
+    set_colour_gains(path, None)
+    assert load_generator(path).colour_gains is None
+    with pytest.raises(ValueError, match="colour_gains"):
+        set_colour_gains(path, [1.0, 9.0, 1.0])
+
+
+def test_folder_gains_make_the_set_grey(fingercamera_dir):
+    from aifashion.data.colour import apply_gains, folder_gains
+    from aifashion.data.folders import load_pattern_images, scan_pattern_folder
+
+    gains = folder_gains(fingercamera_dir, size=32)
+    images, _ = load_pattern_images(scan_pattern_folder(fingercamera_dir), 32)
+    means = apply_gains(images, gains).reshape(-1, 3).mean(0)
+    assert gains[0] > 1 > gains[2]  # the camera's cast is blue: red up, blue down
+    assert np.ptp(means) < 0.02 * means.mean() < np.ptp(images.reshape(-1, 3).mean(0))

@@ -48,6 +48,7 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
         data_dir=str(fingercamera_dir),
         out_dir=str(out),
         model="tileable",
+        baseline_export=None,  # train the baseline here too
         baseline_steps=2,
         classifier_steps=3,
         seed=0,
@@ -108,6 +109,7 @@ def test_notebook_02_smoke(repo_root, fingercamera_dir, tmp_path):
         for t in o.get("text", [])
     )
     assert "estimated training time" in printed and "s/step x 2 steps" in printed  # the estimate came first
+    assert "class conditioning: none until step 0, full from step 1" in printed  # the ramp, in this run's steps
     assert "Inception KID ratio at equal time" in printed  # the committed time-to-quality run was plotted
     assert not (out / "probe").exists()  # the timing runs are thrown away
 
@@ -120,14 +122,16 @@ def test_notebook_02_defaults_are_sized_for_a_cpu(repo_root):
     lines = [ln for ln in "".join(cell["source"]).splitlines() if ln and not ln.startswith("#")]
     assert all("=" not in ln.split("#", 1)[1] for ln in lines if "#" in ln)
     params = {ln.split("=")[0].strip(): ln.split("=")[1].split("#")[0].strip() for ln in lines}
-    assert int(params["steps"]) <= 300 and "GPU: 3000" in "".join(cell["source"])
+    assert float(params["minutes"]) <= 10 and "GPU: 3000" in "".join(cell["source"])
+    assert params["baseline_export"] == '"shipped"'  # the shipped baseline: no second training run
     text = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "under papermill" in text and "negative KID" in text
 
 
 def test_notebook_02_trains_against_the_projected_discriminator(repo_root, fingercamera_dir, tmp_path):
     """model="tileable-projected" (needs the Lite0 wheel of the test extra): trained, exported as a
-    plain tileable generator file, evaluated; no baseline asked for."""
+    plain tileable generator file, evaluated beside the shipped baseline (the default: loaded, not
+    trained)."""
     out = tmp_path / "out"
     _run_notebook(
         repo_root,
@@ -136,11 +140,11 @@ def test_notebook_02_trains_against_the_projected_discriminator(repo_root, finge
         data_dir=str(fingercamera_dir),
         out_dir=str(out),
         model="tileable-projected",
-        baseline_steps=0,
     )
     meta = json.loads((out / "tileable-projected" / "generator.json").read_text())
     assert meta["model"] == "tileable" and meta["classes"] == CLASSES and meta["training"]["steps"] == 2
     metrics = json.loads((out / "metrics.json").read_text())
-    assert list(metrics["generators"]) == ["tileable-projected"]
+    assert list(metrics["generators"]) == ["tileable-projected", "dcgan baseline"]
+    assert metrics["generators"]["dcgan baseline"]["n"] == 3 * 6
     assert set(metrics["generators"]["tileable-projected"]["class_fidelity"]["per_class"]) == set(CLASSES)
     assert not (out / "dcgan").exists()
