@@ -36,6 +36,7 @@ import torch
 
 from aifashion import metrics as M
 from aifashion.atomic import atomic_write_text
+from aifashion.data.colour import folder_gains
 from aifashion.paths import FINGERCAMERA, data_root
 
 
@@ -108,19 +109,22 @@ def cmd_train_classifier(args) -> int:
 
 
 def evaluate_files(paths: list[str], classifier, ref: M.RealReference, args, inception=None) -> dict:
-    """Render and evaluate one export, or several single-class baseline exports pooled together."""
+    """Render and evaluate one export, or several single-class baseline exports pooled together.
+    A path ``FILE@N`` renders with the best of N candidates by the file's critic."""
     from aifashion.gan.generate import load_generator
 
     xs, names, files, secs, conditional = [], [], [], 0.0, True
-    for path in paths:
+    for spec in paths:
+        path, _, n = str(spec).partition("@") if spec else (None, "", "")
         gen = load_generator(path, device=args.device)
         t0 = time.perf_counter()
-        x, intended = M.render_for_evaluation(gen, args.per_class, args.size, seed=args.seed)
+        cands = int(n) if n else None
+        x, intended = M.render_for_evaluation(gen, args.per_class, args.size, seed=args.seed, candidates=cands)
         secs += time.perf_counter() - t0
         xs.append(x)
         conditional = conditional and intended is not None
         names += intended or []
-        files.append({"file": str(path), "model": gen.model_name, "classes": list(gen.classes)})
+        files.append({"file": str(path), "model": gen.model_name, "classes": list(gen.classes), "candidates": cands})
     out = ref.evaluate(
         classifier,
         torch.cat(xs),
@@ -150,6 +154,7 @@ def cmd_evaluate(args) -> int:
         per_class=args.per_class,
         photo_size=256,
         seed=args.seed,
+        gains=folder_gains(_folder(args.data), 256) if args.white_balance else None,
     )
     ref_vs_ref = ref.real_vs_real(subsets=args.kid_subsets, subset_size=args.kid_subset_size)
     inception = None
@@ -167,6 +172,8 @@ def cmd_evaluate(args) -> int:
         "classifier_heldout_accuracy": info.get("heldout_accuracy"),
         "classifier_per_class_heldout_accuracy": info.get("per_class_accuracy"),
         "samples_per_class": args.per_class,
+        "seed": args.seed,
+        "real_photos_balanced": bool(args.white_balance),
         "size": args.size,
         "real": {
             "views": len(ref.features),
@@ -231,8 +238,14 @@ def main(argv=None) -> int:
         type=_named,
         action="append",
         default=[],
-        metavar="NAME=FILE",
-        help="evaluate another export under NAME too (repeatable), e.g. an ablation arm",
+        metavar="NAME=FILE[@N]",
+        help="evaluate another export under NAME too (repeatable), e.g. an ablation arm; @N: the best of N "
+        "candidates by its critic",
+    )
+    e.add_argument(
+        "--white-balance",
+        action="store_true",
+        help="balance the real photos with the set's grey-world gains (for exports with colour_gains)",
     )
     e.add_argument(
         "--inception",

@@ -22,14 +22,17 @@ def sheet(named: list[tuple[str, str]], seeds: int = 16, size: int = 64, label_w
     from aifashion.gan.generate import load_generator
 
     blocks = []
-    for title, path in named:
+    for title, spec in named:
+        path, _, n = spec.partition("@")  # FILE@N: the best of N candidates by the file's critic
         gen = load_generator(path)
         block = Image.new("RGB", (label_w + seeds * size, 18 + len(gen.classes) * size), "white")
         draw = ImageDraw.Draw(block)
-        draw.text((4, 3), f"{title}: {Path(path).name}, seeds 0-{seeds - 1}", fill="black")
+        how = f", best of {n} by its critic" if n else ""
+        draw.text((4, 3), f"{title}: {Path(path).name}, seeds 0-{seeds - 1}{how}", fill="black")
         for r, c in enumerate(gen.classes):
             draw.text((4, 18 + r * size + size // 2 - 6), c, fill="black")
-            for i, img in enumerate(gen.render_batch([c] * seeds, list(range(seeds)), size)):
+            imgs = gen.render_batch([c] * seeds, list(range(seeds)), size, candidates=int(n) if n else None)
+            for i, img in enumerate(imgs):
                 block.paste(img.convert("RGB"), (label_w + i * size, 18 + r * size))
         blocks.append(block)
     out = Image.new("RGB", (max(b.width for b in blocks), sum(b.height + 6 for b in blocks)), "white")
@@ -42,7 +45,7 @@ def sheet(named: list[tuple[str, str]], seeds: int = 16, size: int = 64, label_w
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--weights", action="append", required=True, help="NAME=PATH (repeatable)")
+    p.add_argument("--weights", action="append", required=True, help="NAME=PATH[@N] (repeatable)")
     p.add_argument("--out", required=True)
     p.add_argument("--seeds", type=int, default=16)
     p.add_argument("--size", type=int, default=64)
@@ -50,8 +53,8 @@ def main(argv=None) -> int:
     named = []
     for w in args.weights:
         name, sep, path = w.partition("=")
-        if not sep or not Path(path).is_file():
-            p.error(f"--weights takes NAME=PATH of an exported generator, got {w!r}")
+        if not sep or not Path(path.partition("@")[0]).is_file():
+            p.error(f"--weights takes NAME=PATH[@N] of an exported generator, got {w!r}")
         named.append((name, path))
     img = sheet(named, args.seeds, args.size)
     img = img.quantize(colors=256, method=2, dither=0)

