@@ -258,9 +258,7 @@ class PatternGenerator:
             from aifashion.gan.palette import resolve_palette
 
             colors = resolve_palette(palette)  # a bad palette fails before rendering
-        if self.native_size is None or candidates not in (None, 1):
-            seeds = self.pick_seeds(categories, seeds, candidates, mix)
-        images = _to_pil(self._render(categories, seeds, size, mix))
+        images = _to_pil(self._render(categories, seeds, size, mix, candidates))
         if colors is None:
             return images
         from aifashion.gan.palette import recolor
@@ -280,11 +278,9 @@ class PatternGenerator:
         ``candidates`` as in :meth:`render`."""
         if isinstance(categories, str):
             categories = [categories] * len(seeds)
-        if self.native_size is None or candidates not in (None, 1):
-            seeds = self.pick_seeds(categories, seeds, candidates, mix)
         out = []
         for i in range(0, len(seeds), batch):
-            x = self._render(categories[i : i + batch], seeds[i : i + batch], size, mix)
+            x = self._render(categories[i : i + batch], seeds[i : i + batch], size, mix, candidates)
             out.append(((x.clamp(-1, 1) + 1) * 127.5 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy())
         return np.concatenate(out) if out else np.zeros((0, size, size, 3), np.uint8)
 
@@ -294,12 +290,16 @@ class PatternGenerator:
             return x
         return ((x + 1) * self.colour_gains.to(x.device) - 1).clamp(-1, 1)
 
-    def _render(self, categories, seeds, size, mix, raw: bool = False) -> torch.Tensor:
+    def _render(self, categories, seeds, size, mix, candidates: int | None = None, raw: bool = False) -> torch.Tensor:
+        """What users see: the chosen latents (:meth:`pick_seeds`), colour-balanced; ``raw``: the
+        seeds' own latents, unbalanced (what the critic scores)."""
         if len(categories) != len(seeds):
             raise ValueError("categories and seeds must have the same length")
         if mix and self.model_name != "tileable":
             raise ValueError("the DCGAN baseline is unconditional: it cannot mix classes")
         weights = torch.stack([self.class_weights(c, mix) for c in categories])
+        if not raw:
+            seeds = self.pick_seeds(categories, seeds, candidates, mix)
         noises = [self.latent(s, size) for s in seeds]
         noise = {k: torch.cat([n[k] for n in noises]) for k in noises[0]}
         x = self.render_tensor(noise, weights, size)
